@@ -1,0 +1,224 @@
+/**
+ * The coordinator side of a federated run, sans-IO: it is fed the current time,
+ * the sites available and the messages received, and answers with actions
+ * (messages to send, a timer to set, rounds completed or failed). The network
+ * shell and the in-process simulation drive this same object.
+ */
+import { CohortError, type EvalResult, type Phase, type RoundRefuse, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
+import type { EvaluateResultIn, SiteFailure, Strategy, TrainResultIn } from '@cohortfl/strategies';
+import type { CoordinatorAction, RejectReason, RoundRecord } from './actions.js';
+import { createRandom, deriveSeed } from './random.js';
+
+export interface CoordinatorRunOptions {
+  taskHash: string;
+  strategy: Strategy;
+  initialWeights: Float32Array;
+  /** Total rounds of the run. */
+  rounds: number;
+  /** Fewest sites whose results a phase needs; fewer and the attempt fails. */
+  minSites: number;
+  seed: number;
+  /** Per-phase deadlines in milliseconds. */
+  timeoutMs: { train: number; evaluate: number };
+  /** Resume after this many completed rounds (a restarted coordinator). Default 0. */
+  completedRounds?: number;
+  /** Attempt number to use for the first round started (resume). Default 1. */
+  firstAttempt?: number;
+}
+
+type PhaseState = {
+  phase: Phase;
+  cohort: string[];
+  deadline: number;
+  answered: Set<string>;
+  train: TrainResultIn[];
+  evals: EvaluateResultIn[];
+  failures: SiteFailure[];
+};
+
+export class CoordinatorRun {
+  private weights: Float32Array;
+  private round: number;
+  private attempt: number;
+  private current: PhaseState | undefined;
+  private available: string[] = [];
+  private roundStartedAt = 0;
+  private trained: string[] = [];
+  private trainFailures: SiteFailure[] = [];
+  private trainMetrics: Record<string, number> = {};
+  private cohort: string[] = [];
+  private readonly options: CoordinatorRunOptions;
+
+  constructor(options: CoordinatorRunOptions) {
+    if (!Number.isInteger(options.rounds) || options.rounds < 1) {
+      throw new CohortError('CONFIG_INVALID', `rounds must be a positive integer, got ${options.rounds}`);
+    }
+    if (!Number.isInteger(options.minSites) || options.minSites < 1) {
+      throw new CohortError('CONFIG_INVALID', `minSites must be a positive integer, got ${options.minSites}`);
+    }
+    this.options = options;
+    this.weights = options.initialWeights.slice();
+    this.round = (options.completedRounds ?? 0) + 1;
+    this.attempt = options.firstAttempt ?? 1;
+  }
+
+  get status(): { round: number; attempt: number; phase: Phase | 'idle' | 'done'; cohort: string[]; answered: number } {
+    const done = this.round > this.options.rounds;
+    return {
+      round: Math.min(this.round, this.options.rounds),
+      attempt: this.attempt,
+      phase: done ? 'done' : (this.current?.phase ?? 'idle'),
+      cohort: this.current?.cohort ?? [],
+      answered: this.current?.answered.size ?? 0,
+    };
+  }
+
+  get globalWeights(): Float32Array {
+    return this.weights;
+  }
+
+  get finished(): boolean {
+    return this.round > this.options.rounds;
+  }
+
+  /** Begin the next round (or a fresh attempt of a failed one) with the sites available now. */
+  startRound(now: number, available: readonly string[]): CoordinatorAction[] {
+    if (this.finished) throw new CohortError('ROUND_FAILED', 'the run is already complete');
+    if (this.current) throw new CohortError('ROUND_FAILED', `round ${this.round} is still in its ${this.current.phase} phase`);
+    this.available = [...available].sort();
+    this.roundStartedAt = now;
+    const random = createRandom(deriveSeed(this.options.seed, `train:${this.round}:${this.attempt}`));
+    const plan = this.options.strategy.configureTrain({ round: this.round, available: this.available, random });
+    if (plan.sites.length < this.options.minSites) {
+      return this.fail('NOT_ENOUGH_SITES', `round ${this.round} needs ${this.options.minSites} sites, ${this.available.length} available`);
+    }
+    this.cohort = plan.sites;
+    return this.openPhase(now, 'train', plan.sites, plan.config);
+  }
+
+  /** A message from a site. `from` is the authenticated sender, not a field of the message. */
+  receive(now: number, from: string, message: SiteMessage): CoordinatorAction[] {
+    const reject = (reason: RejectReason, text: string): CoordinatorAction[] => [{ kind: 'rejected', from, reason, message: text }];
+    if (message.taskHash !== this.options.taskHash) return reject('WRONG_TASK', `task ${message.taskHash.slice(0, 12)} is not the running task`);
+    if (message.site !== from) return reject('SITE_MISMATCH', `message names site '${message.site}' but came from '${from}'`);
+    if (message.round !== this.round || message.attempt !== this.attempt) {
+      return reject('REPLAYED', `message for round ${message.round} attempt ${message.attempt}; current is round ${this.round} attempt ${this.attempt}`);
+    }
+    const state = this.current;
+    const phaseOf = message.type === 'update/submit' ? 'train' : message.type === 'eval/result' ? 'evaluate' : message.phase;
+    if (!state || state.phase !== phaseOf) return reject('WRONG_PHASE', `${message.type} arrived outside the ${phaseOf} phase`);
+    if (!state.cohort.includes(from)) return reject('NOT_IN_COHORT', `site '${from}' is not in this round's cohort`);
+    if (state.answered.has(from)) return reject('DUPLICATE', `site '${from}' already answered this phase`);
+    state.answered.add(from);
+    this.record(state, message);
+    return state.answered.size === state.cohort.length ? this.closePhase(now) : [];
+  }
+
+  /** Advance time: a phase whose deadline passed closes with the sites that answered. */
+  tick(now: number): CoordinatorAction[] {
+    const state = this.current;
+    if (!state || now < state.deadline) return [];
+    for (const site of state.cohort) {
+      if (!state.answered.has(site)) state.failures.push({ site, reason: 'TIMEOUT', message: `no ${state.phase} result before the deadline` });
+    }
+    return this.closePhase(now);
+  }
+
+  /** A site disconnected: it counts as failed for the current phase at once. */
+  siteLost(now: number, site: string): CoordinatorAction[] {
+    const state = this.current;
+    if (!state || !state.cohort.includes(site) || state.answered.has(site)) return [];
+    state.answered.add(site);
+    state.failures.push({ site, reason: 'DROPPED', message: 'connection lost' });
+    return state.answered.size === state.cohort.length ? this.closePhase(now) : [];
+  }
+
+  private record(state: PhaseState, message: SiteMessage): void {
+    if (message.type === 'round/refuse') {
+      const refuse = message as RoundRefuse;
+      state.failures.push({ site: refuse.site, reason: refuse.error.code, message: refuse.error.message });
+    } else if (message.type === 'update/submit') {
+      const u = message as UpdateSubmit;
+      state.train.push({ site: u.site, update: u.update, numExamples: u.numExamples, metrics: u.metrics });
+    } else {
+      const e = message as EvalResult;
+      state.evals.push({ site: e.site, numExamples: e.numExamples, metrics: e.metrics });
+    }
+  }
+
+  private openPhase(now: number, phase: Phase, cohort: string[], config: Record<string, number | string | boolean>): CoordinatorAction[] {
+    const deadline = now + this.options.timeoutMs[phase];
+    this.current = { phase, cohort, deadline, answered: new Set(), train: [], evals: [], failures: [] };
+    const actions: CoordinatorAction[] = [{ kind: 'phase-started', round: this.round, attempt: this.attempt, phase, cohort }];
+    for (const to of cohort) {
+      actions.push({
+        kind: 'send',
+        to,
+        message: { type: 'round/start', taskHash: this.options.taskHash, round: this.round, attempt: this.attempt, phase, cohort, config, weights: this.weights },
+      });
+    }
+    actions.push({ kind: 'timer', at: deadline });
+    return actions;
+  }
+
+  private closePhase(now: number): CoordinatorAction[] {
+    const state = this.current!;
+    this.current = undefined;
+    return state.phase === 'train' ? this.closeTrain(now, state) : this.closeEvaluate(now, state);
+  }
+
+  private closeTrain(now: number, state: PhaseState): CoordinatorAction[] {
+    if (state.train.length < this.options.minSites) {
+      return this.fail('TOO_FEW_RESULTS', `round ${this.round}: ${state.train.length} of ${state.cohort.length} sites returned updates, ${this.options.minSites} needed`);
+    }
+    const outcome = this.options.strategy.aggregateTrain({ round: this.round, global: this.weights, results: state.train, failures: state.failures });
+    const failures = [...state.failures, ...outcome.rejected];
+    if (!outcome.ok) return this.fail(outcome.code, outcome.message);
+    const rejected = new Set(outcome.rejected.map((r) => r.site));
+    this.trained = state.train.map((r) => r.site).filter((s) => !rejected.has(s));
+    if (this.trained.length < this.options.minSites) {
+      return this.fail('TOO_FEW_RESULTS', `round ${this.round}: only ${this.trained.length} valid updates, ${this.options.minSites} needed`);
+    }
+    this.weights = outcome.weights;
+    this.trainFailures = failures;
+    this.trainMetrics = outcome.metrics;
+    const random = createRandom(deriveSeed(this.options.seed, `evaluate:${this.round}:${this.attempt}`));
+    const plan = this.options.strategy.configureEvaluate({ round: this.round, available: this.available, random });
+    if (plan.sites.length === 0) return this.completeRound(now, [], {});
+    return this.openPhase(now, 'evaluate', plan.sites, plan.config);
+  }
+
+  private closeEvaluate(now: number, state: PhaseState): CoordinatorAction[] {
+    const metrics = this.options.strategy.aggregateEvaluate({ round: this.round, results: state.evals, failures: state.failures });
+    return this.completeRound(now, state.evals, metrics);
+  }
+
+  private completeRound(now: number, perSite: EvaluateResultIn[], evalMetrics: Record<string, number>): CoordinatorAction[] {
+    const record: RoundRecord = {
+      round: this.round,
+      attempt: this.attempt,
+      cohort: this.cohort,
+      trained: this.trained,
+      failures: this.trainFailures,
+      trainMetrics: this.trainMetrics,
+      evalMetrics,
+      perSite: [...perSite].sort((a, b) => a.site.localeCompare(b.site)),
+      weights: this.weights,
+      startedAt: this.roundStartedAt,
+      finishedAt: now,
+    };
+    this.round += 1;
+    this.attempt = 1;
+    const actions: CoordinatorAction[] = [{ kind: 'round-complete', record }];
+    if (this.finished) actions.push({ kind: 'run-complete', weights: this.weights, rounds: this.options.rounds });
+    return actions;
+  }
+
+  /** An attempt failed: nothing of it is kept; the next attempt starts fresh. */
+  private fail(code: string, message: string): CoordinatorAction[] {
+    const failed = { kind: 'round-failed' as const, round: this.round, attempt: this.attempt, code, message };
+    this.current = undefined;
+    this.attempt += 1;
+    return [failed];
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * A hospital's own policy. It runs before anything else in the site pipeline and
+ * nothing the coordinator or a task sends can loosen it.
+ */
+import { CohortError, type RoundStart } from '@cohortfl/wire';
+
+export interface SitePolicy {
+  /** false: refuse every task (a site paused by its hospital). */
+  acceptTasks: boolean;
+  /** Task manifest hashes the hospital approved. Empty or absent: none is approved. */
+  approvedTaskHashes: string[];
+  /** Smallest cohort this site takes part in (protects small-cohort inference). */
+  minCohortSize: number;
+}
+
+export const PERMISSIVE_SIMULATION_POLICY = (taskHash: string): SitePolicy => ({
+  acceptTasks: true,
+  approvedTaskHashes: [taskHash],
+  minCohortSize: 1,
+});
+
+/** Throws POLICY_REFUSED with the reason a hospital's IT would want to read. */
+export function enforcePolicy(policy: SitePolicy, start: RoundStart): void {
+  if (!policy.acceptTasks) {
+    throw new CohortError('POLICY_REFUSED', 'this site does not accept tasks (policy acceptTasks is false)');
+  }
+  if (!policy.approvedTaskHashes.includes(start.taskHash)) {
+    throw new CohortError('POLICY_REFUSED', `task ${start.taskHash} is not in this site's approved task hashes`);
+  }
+  if (start.cohort.length < policy.minCohortSize) {
+    throw new CohortError(
+      'POLICY_REFUSED',
+      `cohort of ${start.cohort.length} sites is below this site's minimum of ${policy.minCohortSize}`,
+    );
+  }
+}
