@@ -1,0 +1,122 @@
+/**
+ * One site's local training for one round: start from the global weights, run
+ * `epochs` of seeded minibatch steps, and return the update (new − global).
+ * A hand-written minimize loop instead of model.fit, so the FedProx term is an
+ * ordinary part of the loss and nothing is read back from the device per batch.
+ */
+import { CohortError } from '@cohortfl/wire';
+import { binaryCrossEntropy, makeOptimizer, proximalTerm, regularizationLosses } from './losses.js';
+import { accuracyAtHalf, meanBce } from './metrics.js';
+import { withModel, type CachedModel } from './model-cache.js';
+import { mulberry32, shuffleInPlace } from './prng.js';
+import { tf } from './tf.js';
+import type { MatrixData, TrainingConfig, TrainLocalInput, TrainResult } from './types.js';
+import { validateMatrix, validateSeed, validateTraining, validateWeights } from './validate.js';
+import { flattenWeights, setFlatWeights } from './weights.js';
+
+/** Batches between yields, so a long epoch does not starve heartbeats on the event loop. */
+const YIELD_EVERY = 64;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+interface EpochMetrics {
+  loss: number;
+  accuracy: number;
+}
+
+async function runEpochs(
+  { model, layout }: CachedModel,
+  global: Float32Array,
+  data: MatrixData,
+  training: TrainingConfig,
+  seed: number,
+): Promise<EpochMetrics> {
+  const { n, featureCount: k } = data;
+  const batchSize = Math.min(training.batchSize, n);
+  const trainable = layout.slots.filter((s) => s.trainable);
+  const varList = trainable.map((s) => s.variable.read() as tf.Variable);
+  const mu = training.proxMu ?? 0;
+  const anchors = mu > 0 ? trainable.map((s) => tf.tensor(global.subarray(s.offset, s.offset + s.size), s.shape, 'float32')) : [];
+  const optimizer = makeOptimizer(training); // fresh per call: no moment estimates leak across rounds
+  const random = mulberry32(seed);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  // The epoch's records in shuffled order; minibatches are views into these.
+  const xs = new Float32Array(n * k);
+  const ys = new Float32Array(n);
+  const sign = new Float32Array(n);
+  const offset = new Float32Array(n);
+  // Last epoch: each batch's predictions, kept on the device and read once at the end.
+  const predictions: tf.Tensor[] = [];
+  try {
+    for (let epoch = 0; epoch < training.epochs; epoch++) {
+      shuffleInPlace(order, random);
+      for (let r = 0; r < n; r++) {
+        const src = order[r] as number;
+        const y = data.y[src] as number;
+        xs.set(data.x.subarray(src * k, src * k + k), r * k);
+        ys[r] = y;
+        sign[r] = 2 * y - 1;
+        offset[r] = 1 - y;
+      }
+      const last = epoch === training.epochs - 1;
+      for (let start = 0, batch = 1; start < n; start += batchSize, batch++) {
+        const end = Math.min(n, start + batchSize);
+        const rows = end - start;
+        optimizer.minimize(
+          () => {
+            const xb = tf.tensor2d(xs.subarray(start * k, end * k), [rows, k]);
+            const p = model.apply(xb, { training: true }) as tf.Tensor;
+            if (last) predictions.push(tf.keep(p));
+            const bce = binaryCrossEntropy(p, tf.tensor2d(sign.subarray(start, end), [rows, 1]), tf.tensor2d(offset.subarray(start, end), [rows, 1]));
+            const terms = [bce, ...regularizationLosses(model)];
+            if (mu > 0) terms.push(proximalTerm(mu, varList, anchors));
+            return terms.length === 1 ? bce : tf.addN(terms);
+          },
+          false,
+          varList,
+        );
+        if (batch % YIELD_EVERY === 0) await yieldToEventLoop();
+      }
+      if (!last) await yieldToEventLoop();
+    }
+    // After the last shuffle, ys holds the labels in the order the predictions were made.
+    const all = tf.concat(predictions);
+    const scores = all.dataSync() as Float32Array;
+    all.dispose();
+    return { loss: meanBce(ys, scores), accuracy: accuracyAtHalf(ys, scores) };
+  } finally {
+    optimizer.dispose();
+    tf.dispose([...anchors, ...predictions]);
+  }
+}
+
+/**
+ * Trains the topology's model from `weights` on `data` and returns the update.
+ * metrics.loss is the mean binary cross-entropy over the last epoch (without
+ * regularization or proximal penalties); metrics.accuracy is the last epoch's
+ * training accuracy at threshold 0.5. Same inputs and seed give a bit-identical
+ * update on the same backend.
+ */
+export async function trainLocal(input: TrainLocalInput): Promise<TrainResult> {
+  const { topology, weights, data, training, seed } = input;
+  validateTraining(training);
+  validateSeed(seed);
+  return withModel(topology, async (cached) => {
+    validateWeights(weights, cached.layout.total);
+    validateMatrix(data, cached.inputDim);
+    setFlatWeights(cached.model, weights);
+    const metrics = await runEpochs(cached, weights, data, training, seed);
+    const after = flattenWeights(cached.model);
+    const update = new Float32Array(after.length);
+    for (let i = 0; i < after.length; i++) {
+      const d = (after[i] as number) - (weights[i] as number);
+      if (!Number.isFinite(d)) {
+        throw new CohortError('ROUND_FAILED', 'local training diverged (a weight became NaN or infinite); lower training.learningRate');
+      }
+      update[i] = d;
+    }
+    return { update, numExamples: data.n, metrics };
+  });
+}

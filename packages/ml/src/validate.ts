@@ -1,0 +1,66 @@
+/** Boundary checks for what training and evaluation receive. */
+import { CohortError } from '@cohortfl/wire';
+import type { MatrixData, OptimizerName, TrainingConfig } from './types.js';
+
+const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'adam', 'rmsprop', 'adagrad'];
+
+function config(message: string): never {
+  throw new CohortError('CONFIG_INVALID', message);
+}
+
+export function validateTraining(t: TrainingConfig): void {
+  if (typeof t !== 'object' || t === null) config('training config must be an object');
+  if (!Number.isInteger(t.epochs) || t.epochs < 1) config(`training.epochs must be a positive integer, got ${t.epochs}`);
+  if (!Number.isInteger(t.batchSize) || t.batchSize < 1) config(`training.batchSize must be a positive integer, got ${t.batchSize}`);
+  if (!OPTIMIZERS.includes(t.optimizer)) config(`training.optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${t.optimizer}'`);
+  if (!(Number.isFinite(t.learningRate) && t.learningRate > 0)) config(`training.learningRate must be a positive number, got ${t.learningRate}`);
+  const mu = t.proxMu ?? 0;
+  if (!(Number.isFinite(mu) && mu >= 0)) config(`training.proxMu must be a finite number ≥ 0, got ${t.proxMu}`);
+}
+
+export function validateSeed(seed: number): void {
+  if (!Number.isSafeInteger(seed)) config(`seed must be an integer, got ${seed}`);
+}
+
+/** x is n × featureCount row-major and finite; the model expects `expectedK` features. */
+export function validateFeatures(x: Float32Array, n: number, featureCount: number, expectedK: number): void {
+  if (!(x instanceof Float32Array)) throw new CohortError('DATA_INVALID', 'features must be a Float32Array');
+  if (!Number.isInteger(n) || n < 1) throw new CohortError('DATA_INVALID', `need at least one record, got n = ${n}`);
+  if (featureCount !== expectedK) {
+    throw new CohortError('SHAPE_MISMATCH', `the data has ${featureCount} features per record but the model takes ${expectedK}`, {
+      details: { expected: expectedK, actual: featureCount },
+    });
+  }
+  if (x.length !== n * featureCount) {
+    throw new CohortError('SHAPE_MISMATCH', `features hold ${x.length} values, expected n × featureCount = ${n} × ${featureCount}`);
+  }
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) {
+      throw new CohortError('DATA_INVALID', `feature value of record ${Math.floor(i / featureCount)}, column ${i % featureCount} is not a finite number`);
+    }
+  }
+}
+
+export function validateMatrix(data: MatrixData, expectedK: number): void {
+  if (typeof data !== 'object' || data === null) throw new CohortError('DATA_INVALID', 'data must be an object { x, y, n, featureCount }');
+  validateFeatures(data.x, data.n, data.featureCount, expectedK);
+  if (!(data.y instanceof Float32Array) || data.y.length !== data.n) {
+    throw new CohortError('SHAPE_MISMATCH', `labels must be a Float32Array of n = ${data.n} values, got ${data.y?.length ?? 'none'}`);
+  }
+  for (let i = 0; i < data.n; i++) {
+    const label = data.y[i];
+    if (label !== 0 && label !== 1) throw new CohortError('DATA_INVALID', `label of record ${i} is ${label}, expected 0 or 1`);
+  }
+}
+
+/** Global weights: right length for the model, every value finite. */
+export function validateWeights(weights: Float32Array, expected: number): void {
+  if (!(weights instanceof Float32Array) || weights.length !== expected) {
+    throw new CohortError('SHAPE_MISMATCH', `weights have ${weights?.length ?? 0} values but the model has ${expected} parameters`, {
+      details: { expected, actual: weights?.length ?? 0 },
+    });
+  }
+  for (let i = 0; i < weights.length; i++) {
+    if (!Number.isFinite(weights[i])) throw new CohortError('DATA_INVALID', `weight ${i} is not a finite number`);
+  }
+}

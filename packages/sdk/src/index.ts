@@ -1,0 +1,11 @@
+export { defineTask } from './define-task.js';
+export type { Task, TaskDefinition } from './define-task.js';
+export { buildManifest, parseManifest, MANIFEST_FORMAT } from './manifest.js';
+export type { BuiltManifest, Manifest } from './manifest.js';
+export { canonicalJson } from './canonical-json.js';
+export { simulate } from './simulate.js';
+export type { RoundSummary, SimulateOptions, SimulationEvent, SimulationResult } from './simulate.js';
+export { trainLocalOnly, trainPooled } from './baselines.js';
+export { loadSiteForTask } from './site-data.js';
+export type { SiteSpec } from './site-data.js';
+export { initBackend, mlp, tf } from '@cohortfl/ml';

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend, mlp } from '@cohortfl/ml';
+import { createRandom } from '@cohortfl/protocol';
+import { defineTask, type Task } from './define-task.js';
+import { simulate, type SimulationEvent } from './simulate.js';
+import { trainLocalOnly, trainPooled } from './baselines.js';
+
+let root: string;
+let task: Task;
+const SITES = [
+  { name: 'alpha', n: 240 },
+  { name: 'beta', n: 160 },
+  { name: 'gamma', n: 120 },
+];
+
+/** Learnable toy hospitals: risk rises with age and with the ALT dosage of rs2. */
+function writeSite(dir: string, n: number, seed: number): void {
+  mkdirSync(dir, { recursive: true });
+  const rnd = createRandom(seed);
+  const rows = ['sample_id,age,sex,consent,y'];
+  const gts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const age = 20 + Math.floor(rnd() * 60);
+    const dosage = (rnd() < 0.4 ? 1 : 0) + (rnd() < 0.4 ? 1 : 0);
+    const logit = (age - 50) / 8 + 1.2 * dosage - 1;
+    const y = rnd() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+    rows.push(`${dir.slice(-5)}-${i},${age},${rnd() < 0.5 ? 'M' : 'F'},1,${y}`);
+    gts.push(['0/0', '0/1', '1/1'][dosage]!);
+  }
+  writeFileSync(join(dir, 'clinical.csv'), `${rows.join('\n')}\n`);
+  const ids = rows.slice(1).map((r) => r.split(',')[0]);
+  const rs1 = ids.map((_, i) => (i % 3 === 0 ? '0/1' : '0/0'));
+  writeFileSync(
+    join(dir, 'genotypes.vcf'),
+    [
+      '##fileformat=VCFv4.2',
+      '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+      ['#CHROM', 'POS', 'ID', 'REF', 'ALT', 'QUAL', 'FILTER', 'INFO', 'FORMAT', ...ids].join('\t'),
+      ['1', '100', 'rs1', 'A', 'G', '.', 'PASS', '.', 'GT', ...rs1].join('\t'),
+      ['1', '200', 'rs2', 'C', 'T', '.', 'PASS', '.', 'GT', ...gts].join('\t'),
+      '',
+    ].join('\n'),
+  );
+}
+
+beforeAll(async () => {
+  await initBackend();
+  root = mkdtempSync(join(tmpdir(), 'cohortfl-sim-'));
+  SITES.forEach((s, i) => writeSite(join(root, s.name), s.n, 100 + i));
+  task = defineTask({
+    name: 'toy',
+    version: '1',
+    model: ({ inputDim }) => mlp({ inputDim, hidden: [] }),
+    schema: {
+      label: { name: 'y' },
+      clinical: [{ name: 'age', type: 'number', range: [18, 90] }, { name: 'sex', type: 'category', values: ['M', 'F'] }],
+      genomic: { variants: ['rs1', 'rs2'] },
+      consent: 'consent',
+    },
+    training: { epochs: 2, batchSize: 32, optimizer: 'adam', learningRate: 0.05 },
+    strategy: { name: 'fedavg' },
+    rounds: 4,
+    minSites: 2,
+    seed: 3,
+  });
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const sites = () => SITES.map((s) => ({ name: s.name, dataDir: join(root, s.name) }));
+
+describe('simulate', () => {
+  it('runs the federation on the round engine and learns', async () => {
+    const seen: number[] = [];
+    const result = await simulate(task, { sites: sites(), seed: 11, onRound: (r) => seen.push(r.round) });
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(result.rounds.every((r) => r.trained.length === 3 && r.perSite.length === 3)).toBe(true);
+    expect(result.federated.auc).toBeGreaterThan(0.75);
+    expect(result.perSite.map((p) => p.name)).toEqual(['alpha', 'beta', 'gamma']);
+    expect(result.perSite.reduce((s, p) => s + p.validation, 0)).toBe(result.federated.n);
+    expect(['wasm', 'cpu', 'tensorflow']).toContain(result.backend);
+    expect(result.rounds.at(-1)!.trainLoss).toBeLessThan(result.rounds[0]!.trainLoss);
+  });
+
+  it('is repeatable for a seed', async () => {
+    const a = await simulate(task, { sites: sites(), seed: 5, rounds: 2 });
+    const b = await simulate(task, { sites: sites(), seed: 5, rounds: 2, datasets: a.datasets });
+    expect(Buffer.from(b.weights.buffer).equals(Buffer.from(a.weights.buffer))).toBe(true);
+  });
+
+  it('leaves out dropped sites and stragglers, retrying rounds that fall below the minimum', async () => {
+    const events: SimulationEvent[] = [];
+    const result = await simulate(task, { sites: sites(), seed: 2, rounds: 4, dropout: 0.25, stragglers: 0.15, maxAttempts: 20, onEvent: (e) => events.push(e) });
+    const dropped = events.filter((e) => e.kind === 'dropped').length;
+    const late = events.filter((e) => e.kind === 'straggled').length;
+    expect(dropped + late).toBeGreaterThan(0);
+    expect(result.rounds).toHaveLength(4);
+    const failures = result.rounds.flatMap((r) => r.failures.map((f) => f.reason));
+    expect(failures.every((f) => f === 'TIMEOUT')).toBe(true);
+    // A straggler's late update arrives after its phase closed and is refused, never aggregated.
+    if (late > 0) expect(events.some((e) => e.kind === 'rejected')).toBe(true);
+    for (const r of result.rounds) expect(r.trained.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('gives up with a clear error when every attempt loses too many sites', async () => {
+    await expect(simulate(task, { sites: sites(), seed: 1, rounds: 1, dropout: 1, maxAttempts: 2 })).rejects.toThrow(/failed 2 attempts/);
+  });
+
+  it('computes pooled and local-only references on the same data', async () => {
+    const { datasets } = await simulate(task, { sites: sites(), seed: 4, rounds: 1 });
+    const pooled = await trainPooled(task, datasets, { rounds: 2 });
+    const local = await trainLocalOnly(task, datasets, { rounds: 2 });
+    expect(pooled.auc).toBeGreaterThan(0.7);
+    expect(local.map((l) => l.name)).toEqual(['alpha', 'beta', 'gamma']);
+    expect(local.every((l) => l.unionAuc > 0.5 && l.unionAuc <= 1)).toBe(true);
+  });
+
+  it('refuses an empty or duplicated site list', async () => {
+    await expect(simulate(task, { sites: [] })).rejects.toThrow(/at least one site/);
+    await expect(simulate(task, { sites: [...sites(), sites()[0]!] })).rejects.toThrow(/unique/);
+  });
+});
