@@ -1,14 +1,39 @@
 export { CohortError, ERROR_CODES, exitCodeFor, isCohortError } from './errors.js';
 export type { CohortErrorOptions, ErrorCode, WireError } from './errors.js';
 export { PROTOCOL_VERSION } from './version.js';
-export { MESSAGE_TYPES, PHASES } from './messages.js';
+export { isCompatibleVersion } from './version-rule.js';
+export { MESSAGE_SENDERS, MESSAGE_TYPES, PHASES } from './messages.js';
 export type {
+  Auth,
+  Challenge,
   ConfigValue,
   CoordinatorMessage,
   EvalResult,
+  Hello,
+  MessageBodies,
+  MessageSender,
+  MessageType,
+  ModelChunk,
   Phase,
   RoundRefuse,
   RoundStart,
   SiteMessage,
+  SiteStatus,
+  TaskManifest,
   UpdateSubmit,
+  Welcome,
 } from './messages.js';
+export { createEnvelope, newMessageId } from './envelope.js';
+export type { Envelope, EnvelopeOf } from './envelope.js';
+export { LIMITS, isSiteName, SITE_NAME_PATTERN, SHA256_HEX_PATTERN } from './limits.js';
+export { REFUSAL_REASONS, refusalReason } from './refusal.js';
+export type { RefusalReason } from './refusal.js';
+export { BODY_SCHEMAS } from './body-schemas.js';
+export { isMessageType, parseBody, parseEnvelope } from './parse-envelope.js';
+export { createCodec } from './codec.js';
+export type { Codec, CodecOptions } from './codec.js';
+export { checkUpdate } from './check-update.js';
+export { hashWeights, splitIntoChunks } from './chunking.js';
+export type { SplitWeights } from './chunking.js';
+export { ChunkAssembler } from './chunk-assembler.js';
+export type { ChunkAssemblerOptions } from './chunk-assembler.js';

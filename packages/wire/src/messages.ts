@@ -10,11 +10,21 @@ export const PHASES = ['train', 'evaluate'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const MESSAGE_TYPES = {
+  HELLO: 'hello',
+  CHALLENGE: 'challenge',
+  AUTH: 'auth',
+  WELCOME: 'welcome',
+  ERROR: 'error',
   ROUND_START: 'round/start',
+  MODEL_CHUNK: 'model/chunk',
   UPDATE: 'update/submit',
   EVAL_RESULT: 'eval/result',
   REFUSE: 'round/refuse',
+  TASK_MANIFEST: 'task/manifest',
+  STATUS: 'status',
 } as const;
+
+export type MessageType = (typeof MESSAGE_TYPES)[keyof typeof MESSAGE_TYPES];
 
 export type ConfigValue = number | string | boolean;
 
@@ -28,7 +38,12 @@ export interface RoundStart {
   /** Sites taking part in this phase (their count is what cohort-size policies check). */
   cohort: string[];
   config: Record<string, ConfigValue>;
+  /** The global weights; empty when they follow as `model/chunk` messages. */
   weights: Float32Array;
+  /** SHA-256 (hex) of the chunked weights' bytes; present exactly when `weightsChunks` is. */
+  weightsHash?: string;
+  /** Number of `model/chunk` messages carrying the weights. */
+  weightsChunks?: number;
 }
 
 /** Site → coordinator: a training update (new − global weights). */
@@ -67,3 +82,88 @@ export interface RoundRefuse {
 
 export type SiteMessage = UpdateSubmit | EvalResult | RoundRefuse;
 export type CoordinatorMessage = RoundStart;
+
+/** Site → coordinator, first message of a connection: who I claim to be. */
+export interface Hello {
+  site: string;
+  protocolVersion: string;
+  /** The site's enrolled Ed25519 key, in @cohortfl/identity's text form (`ed25519:<base64url>`). */
+  publicKey: string;
+}
+
+/** Coordinator → site: fresh random bytes the site must sign, and the coordinator key sites pin. */
+export interface Challenge {
+  challenge: Uint8Array;
+  coordinatorPublicKey: string;
+}
+
+/** Site → coordinator: the Ed25519 signature proving possession of the enrolled key. */
+export interface Auth {
+  site: string;
+  signature: Uint8Array;
+}
+
+/** Coordinator → site: authentication succeeded; the session is open. */
+export interface Welcome {
+  site: string;
+  sessionId: string;
+}
+
+/** Coordinator → site: one slice of the global weights announced by a chunked `round/start`. */
+export interface ModelChunk {
+  taskHash: string;
+  round: number;
+  attempt: number;
+  /** 0-based position of this slice. */
+  index: number;
+  total: number;
+  /** SHA-256 (hex) of the whole Float32Array's bytes, equal to the round's `weightsHash`. */
+  hash: string;
+  data: Uint8Array;
+}
+
+/** Coordinator → site: a task's declarative manifest; `hash` is the task hash sites approve. */
+export interface TaskManifest {
+  hash: string;
+  json: string;
+}
+
+/** Site → coordinator: readiness and privacy budget spent so far. */
+export interface SiteStatus {
+  epsilonSpent?: number;
+  ready: boolean;
+}
+
+/** The body each message type carries. Round messages repeat their `type` inside the body. */
+export interface MessageBodies {
+  hello: Hello;
+  challenge: Challenge;
+  auth: Auth;
+  welcome: Welcome;
+  error: WireError;
+  'round/start': RoundStart;
+  'model/chunk': ModelChunk;
+  'update/submit': UpdateSubmit;
+  'eval/result': EvalResult;
+  'round/refuse': RoundRefuse;
+  'task/manifest': TaskManifest;
+  status: SiteStatus;
+}
+
+/** Who may send each message; a peer receiving a message from the wrong side refuses it. */
+export const MESSAGE_SENDERS = {
+  hello: 'site',
+  challenge: 'coordinator',
+  auth: 'site',
+  welcome: 'coordinator',
+  error: 'either',
+  'round/start': 'coordinator',
+  'model/chunk': 'coordinator',
+  'update/submit': 'site',
+  'eval/result': 'site',
+  'round/refuse': 'site',
+  'task/manifest': 'coordinator',
+  status: 'site',
+} as const satisfies Record<MessageType, 'site' | 'coordinator' | 'either'>;
+
+export type MessageSender = (typeof MESSAGE_SENDERS)[MessageType];

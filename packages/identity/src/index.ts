@@ -1,0 +1,12 @@
+export { generateIdentity, identityFromSeed, encodePublicKey, decodePublicKey, fingerprint, PUBLIC_KEY_PREFIX } from './keys.js';
+export type { Identity } from './keys.js';
+export { writeKeyFile, readKeyFile, KEY_FILE_FORMAT } from './key-file.js';
+export type { WriteKeyFileOptions } from './key-file.js';
+export { SIGN_DOMAINS, SIGNATURE_TAG, signingDigest } from './sign-context.js';
+export type { SignContext, SignDomain } from './sign-context.js';
+export { signPayload, verifyPayload } from './signature.js';
+export { createChallenge, signChallenge, verifyChallenge } from './challenge.js';
+export type { ChallengeInput } from './challenge.js';
+export { ReplayGuard } from './replay-guard.js';
+export type { ReplayCheck, ReplayGuardOptions, ReplayGuardState, ReplayEntryState, ReplayReason, ReplayVerdict } from './replay-guard.js';
+export { constantTimeEqual, generateToken, hashAdminToken, verifyAdminToken } from './tokens.js';

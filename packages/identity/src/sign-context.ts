@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { CohortError } from '@cohortfl/wire';
+import { concatBytes, decodeHexStrict, isBytes } from './bytes.js';
+
+/**
+ * One domain per kind of signed statement, so a signature made for one purpose can
+ * never be accepted for another (an update signature is not a round-start signature).
+ */
+export const SIGN_DOMAINS = {
+  AUTH: 'cohortfl/v1/auth',
+  ROUND_START: 'cohortfl/v1/round-start',
+  UPDATE: 'cohortfl/v1/update',
+  EVAL: 'cohortfl/v1/eval',
+  REFUSE: 'cohortfl/v1/refuse',
+  KEYS: 'cohortfl/v1/secagg-keys',
+  AUDIT: 'cohortfl/v1/audit',
+} as const;
+
+export type SignDomain = (typeof SIGN_DOMAINS)[keyof typeof SIGN_DOMAINS];
+
+/** What a signature is bound to besides the payload itself. */
+export interface SignContext {
+  domain: SignDomain;
+  /** Task manifest hash: 64 lowercase hex characters (32 bytes). */
+  taskHash: string;
+  /** uint32 */
+  round: number;
+  /** uint32: retries of a round get a new attempt so old messages cannot be replayed into them. */
+  attempt: number;
+  site: string;
+  phase: string;
+}
+
+/** Fixed leading tag: keeps these digests apart from any other SHA-512 use of the same key. */
+export const SIGNATURE_TAG = new TextEncoder().encode('CohortFL-Signature-v1\0');
+export const DIGEST_BYTES = 64;
+
+const DOMAIN_VALUES: ReadonlySet<string> = new Set(Object.values(SIGN_DOMAINS));
+const TASK_HASH = /^[0-9a-f]{64}$/;
+// In a /u regex a well-formed surrogate pair is one code point, so this finds only
+// lone surrogates, which UTF-8 would turn into U+FFFD and make two strings collide.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const utf8 = new TextEncoder();
+
+/**
+ * The 64-byte message that is Ed25519-signed: SHA-512 over the tag followed by every
+ * field as u32 big-endian length || bytes (domain, task hash raw, round, attempt,
+ * site, phase, SHA-512 of the payload). Constant size whatever the payload, and no
+ * two different contexts share an encoding. Throws MESSAGE_INVALID on a bad context.
+ */
+export function signingDigest(context: SignContext, payload: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha512').update(signingPreimage(context, payload)).digest());
+}
+
+/** The bytes the digest hashes (small: the payload enters as its own SHA-512). Internal. */
+export function signingPreimage(context: SignContext, payload: Uint8Array): Uint8Array {
+  if (!isBytes(payload)) throw invalid('payload must be a Uint8Array');
+  const fields = encodeContext(context);
+  fields.push(new Uint8Array(createHash('sha512').update(payload).digest()));
+  return concatBytes([SIGNATURE_TAG, ...fields.flatMap((field) => [u32(field.length), field])]);
+}
+
+function encodeContext(context: SignContext): Uint8Array[] {
+  if (typeof context !== 'object' || context === null) throw invalid('context must be an object');
+  const { domain, taskHash, round, attempt, site, phase } = context;
+  if (typeof domain !== 'string' || !DOMAIN_VALUES.has(domain)) throw invalid(`unknown signing domain '${String(domain)}'`);
+  const taskBytes = typeof taskHash === 'string' && TASK_HASH.test(taskHash) ? decodeHexStrict(taskHash) : undefined;
+  if (taskBytes === undefined) throw invalid('taskHash must be 64 lowercase hex characters');
+  if (!isUint32(round)) throw invalid(`round must be an integer in [0, 2^32), got ${String(round)}`);
+  if (!isUint32(attempt)) throw invalid(`attempt must be an integer in [0, 2^32), got ${String(attempt)}`);
+  return [utf8.encode(domain), taskBytes, u32(round), u32(attempt), text('site', site), text('phase', phase)];
+}
+
+function text(name: string, value: unknown): Uint8Array {
+  if (typeof value !== 'string') throw invalid(`${name} must be a string`);
+  if (LONE_SURROGATE.test(value)) throw invalid(`${name} is not well-formed Unicode (lone surrogate)`);
+  return utf8.encode(value);
+}
+
+export function isUint32(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+}
+
+function u32(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value, false);
+  return out;
+}
+
+function invalid(why: string): CohortError {
+  return new CohortError('MESSAGE_INVALID', `cannot sign or verify: ${why}`);
+}
+
