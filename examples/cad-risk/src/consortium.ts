@@ -10,7 +10,27 @@ import { DEFAULT_SITES } from './sites.js';
 /** Default location of generated data: examples/cad-risk/data (git-ignored). */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../data', import.meta.url));
 
-export async function ensureConsortium(outDir = DEFAULT_DATA_DIR, seed = DEFAULT_SEED, variants = DEFAULT_VARIANT_COUNT): Promise<{ sites: SiteSpec[]; generated: boolean }> {
+export interface Consortium {
+  sites: SiteSpec[];
+  /** The SNP panel the task uses (see `snpPanel`). */
+  panel: string[];
+  generated: boolean;
+}
+
+/**
+ * The consortium's SNP panel, as a published polygenic score would give it: the
+ * variants with a true effect plus an equal number of null variants (GWAS hits
+ * that do not replicate), in VCF order. Using every genotyped SNP instead would
+ * bury ~100 real signals under ~1,900 noise features for ~8,000 patients.
+ */
+export function snpPanel(truthPath: string): string[] {
+  const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as { variantIds: string[]; causalVariants: { id: string }[] };
+  const causal = new Set(truth.causalVariants.map((v) => v.id));
+  const nulls = new Set(truth.variantIds.filter((id) => !causal.has(id)).slice(0, causal.size));
+  return truth.variantIds.filter((id) => causal.has(id) || nulls.has(id));
+}
+
+export async function ensureConsortium(outDir = DEFAULT_DATA_DIR, seed = DEFAULT_SEED, variants = DEFAULT_VARIANT_COUNT): Promise<Consortium> {
   const truth = join(outDir, 'truth.json');
   let generated = false;
   const wanted = consortiumConfigHash({ seed, variants });
@@ -25,5 +45,5 @@ export async function ensureConsortium(outDir = DEFAULT_DATA_DIR, seed = DEFAULT
     const mapping = existsSync(mappingPath) ? (JSON.parse(readFileSync(mappingPath, 'utf8')) as SiteMapping) : undefined;
     return { name: s.name, dataDir, ...(mapping ? { mapping } : {}) };
   });
-  return { sites, generated };
+  return { sites, panel: snpPanel(truth), generated };
 }

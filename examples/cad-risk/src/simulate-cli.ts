@@ -3,6 +3,7 @@
  * `pnpm simulate`: the cad-risk federation (5 synthetic hospitals) in one
  * process, with the pooled and local-only references it is judged against.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
@@ -15,6 +16,7 @@ import { cadRiskTask } from './task.js';
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
+    out: { type: 'string' },
     rounds: { type: 'string', default: '20' },
     seed: { type: 'string', default: '7' },
     data: { type: 'string', default: DEFAULT_DATA_DIR },
@@ -26,7 +28,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`Usage: pnpm simulate [--json] [--rounds 20] [--seed 7] [--strategy fedavg|fedprox|fedadam|fedyogi|fedadagrad|fedmedian|trimmedmean]
+  console.log(`Usage: pnpm simulate [--json] [--out result.json] [--rounds 20] [--seed 7] [--strategy fedavg|fedprox|fedadam|fedyogi|fedadagrad|fedmedian|trimmedmean]
                      [--dropout 0..1] [--stragglers 0..1] [--data <dir>]
 Runs the cad-risk federation of 5 synthetic hospitals in one process and compares it with
 the same model trained centrally (pooled) and with each hospital's own model (local only).`);
@@ -51,10 +53,10 @@ async function main(): Promise<void> {
   const defaults: Record<string, Record<string, number>> = { fedprox: { proxMu: 0.01 }, trimmedmean: { beta: 0.2 } };
   const strategy = parseStrategySpec({ name: values.strategy, ...(defaults[values.strategy] ?? {}) });
   log(`cad-risk: preparing synthetic hospitals in ${values.data}`);
-  const { sites, generated } = await ensureConsortium(values.data);
+  const { sites, panel, generated } = await ensureConsortium(values.data);
   log(generated ? 'cad-risk: data generated' : 'cad-risk: data already present (same seed), reused');
   await initBackend();
-  const task = cadRiskTask({ rounds, strategy });
+  const task = cadRiskTask({ variants: panel, rounds, strategy });
 
   const bar = new cliProgress.SingleBar(
     { format: ' {phase} |{bar}| {value}/{total} rounds | mean site AUC {auc} | {eta_formatted} left', stream: process.stderr, hideCursor: true, noTTYOutput: false },
@@ -101,21 +103,22 @@ async function main(): Promise<void> {
     backend: result.backend,
     seconds: (performance.now() - started) / 1000,
   };
+  if (values.out) writeFileSync(values.out, `${JSON.stringify(summary, null, 2)}\n`);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;
   }
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
-  const byRound = new Table({ head: ['round', 'sites', 'train loss', 'mean site AUC'] });
+  const byRound = new Table({ style: { compact: true }, head: ['round', 'sites', 'train loss', 'mean site AUC'] });
   for (const r of result.rounds) byRound.push([r.round, r.trained.length, f(r.trainLoss), f(r.metrics.auc ?? Number.NaN)]);
   console.log(byRound.toString());
-  const table = new Table({ head: ['site', 'patients', 'global model AUC (own validation)', 'own model AUC (own validation)', 'own model AUC (all validation)'] });
+  const table = new Table({ style: { compact: true }, head: ['site', 'patients', 'global model AUC (own validation)', 'own model AUC (own validation)', 'own model AUC (all validation)'] });
   for (const s of result.perSite) {
     const l = localOnly.find((x) => x.name === s.name)!;
     table.push([s.name, s.n, f(s.auc), f(l.ownAuc), f(l.unionAuc)]);
   }
   console.log(table.toString());
-  const overall = new Table({ head: ['model, on all sites\' validation data', 'AUC'] });
+  const overall = new Table({ style: { compact: true }, head: ['model, on all sites\' validation data', 'AUC'] });
   overall.push(['federated (FL global model)', f(result.federated.auc)], ['pooled (central training, reference)', f(pooled.auc)], ['best local-only model', f(bestLocal)]);
   console.log(overall.toString());
   console.log(`backend ${result.backend}, ${summary.seconds.toFixed(1)} s; federated − pooled = ${f(summary.checks.federatedMinusPooled)}; federated − best local = ${f(summary.checks.federatedMinusBestLocal)}`);

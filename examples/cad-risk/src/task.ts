@@ -9,19 +9,15 @@ import { ANCESTRIES } from './sites.js';
 
 export { ANCESTRIES };
 
-/** The generator's variant IDs: rs1000001, rs1000002, … */
-export function panel(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `rs${1_000_001 + i}`);
-}
-
 export interface CadTaskOptions {
-  variants?: number;
+  /** SNP IDs of the panel (see `snpPanel` in consortium.ts). */
+  variants: string[];
   rounds?: number;
   hidden?: number[];
   strategy?: Parameters<typeof defineTask>[0]['strategy'];
 }
 
-export function cadSchema(variants: number): DataSchema {
+export function cadSchema(variants: string[]): DataSchema {
   return {
     id: 'sample_id',
     label: { name: 'cad' },
@@ -35,21 +31,21 @@ export function cadSchema(variants: number): DataSchema {
       { name: 'diabetes', type: 'boolean' },
       { name: 'ancestry', type: 'category', values: [...ANCESTRIES] },
     ],
-    genomic: { variants: panel(variants) },
+    genomic: { variants },
     subgroups: ['sex', 'ancestry'],
     consent: 'consent',
     missing: { strategy: 'drop' },
   };
 }
 
-export function cadRiskTask(options: CadTaskOptions = {}): Task {
+export function cadRiskTask(options: CadTaskOptions): Task {
   return defineTask({
     name: 'cad-risk',
     version: '1.0.0',
     description: 'Coronary artery disease risk from a SNP panel and clinical covariates',
     model: ({ inputDim }) => mlp({ inputDim, hidden: options.hidden ?? [] }),
-    schema: cadSchema(options.variants ?? 2000),
-    training: { epochs: 1, batchSize: 64, optimizer: 'adam', learningRate: 0.003 },
+    schema: cadSchema(options.variants),
+    training: { epochs: 3, batchSize: 64, optimizer: 'adam', learningRate: 0.02 },
     strategy: options.strategy ?? { name: 'fedavg' },
     rounds: options.rounds ?? 20,
     minSites: 3,

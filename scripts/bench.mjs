@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `pnpm bench`: every benchmark in the repo, one after the other, each printing its own
+// figures. Pass names to run a subset: pnpm bench load train
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const BENCHES = {
+  load: { what: 'site data loading (10,000 patients × 5,000 variants)', script: 'packages/data/scripts/bench-load.mjs' },
+  train: { what: 'local training throughput (trainLocal, 2,000 × 250)', script: 'packages/ml/scripts/bench-train.mjs' },
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
+const unknown = wanted.filter((w) => !(w in BENCHES));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+let failed = 0;
+for (const [name, bench] of Object.entries(BENCHES)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  console.log(`\n== ${name}: ${bench.what}`);
+  const r = spawnSync(process.execPath, [bench.script, ...flags], { cwd: root, stdio: 'inherit', env: { ...process.env, COHORTFL_QUIET: '1' } });
+  if (r.status !== 0) failed += 1;
+}
+process.exit(failed === 0 ? 0 : 1);
