@@ -7,3 +7,5 @@ export type { EvaluateOutput, SiteRunnerOptions, SiteStage, SiteWork, TrainOutpu
 export { enforcePolicy, PERMISSIVE_SIMULATION_POLICY } from './site-policy.js';
 export type { SitePolicy } from './site-policy.js';
 export { createRandom, deriveSeed } from './random.js';
+export { COORDINATOR_SIGNER, isSignedType, signEnvelope, signingContext, SIGNED_TYPES, verifyEnvelope } from './signed-envelope.js';
+export type { SignedType } from './signed-envelope.js';

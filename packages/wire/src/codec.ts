@@ -80,3 +80,15 @@ export function createCodec(options: CodecOptions = {}): Codec {
     },
   };
 }
+
+const bodyPackr = new Packr(packrOptions());
+
+/**
+ * The bytes a signature covers: the message body alone, packed with the codec's
+ * settings. Deterministic for a decoded body (same keys in the same order, same
+ * number kinds, typed arrays as raw bytes), so the receiver recomputes exactly
+ * what the sender signed.
+ */
+export function encodeBody(body: unknown): Uint8Array {
+  return bodyPackr.pack(body);
+}
