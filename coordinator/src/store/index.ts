@@ -1,0 +1,32 @@
+export { openStore } from './open-store.js';
+export { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+export type { Migration } from './migrations.js';
+export type {
+  AddSiteInput,
+  AttemptRow,
+  AttemptStatus,
+  Checkpoint,
+  CreateRunInput,
+  FailAttemptInput,
+  FinishRunInput,
+  ParticipantRole,
+  ParticipantRow,
+  PublishTaskInput,
+  RawCheckpointsRow,
+  RawParticipantsRow,
+  RawRoundRows,
+  RawRoundsRow,
+  RawSiteMetricsRow,
+  RoundFailure,
+  RoundRow,
+  RunRow,
+  RunStatus,
+  SaveRoundInput,
+  SiteMetricRow,
+  SiteRoundMetrics,
+  SiteRow,
+  SiteStatus,
+  StartAttemptInput,
+  Store,
+  TaskRow,
+} from './types.js';
