@@ -1,0 +1,57 @@
+import { encodeSite, isBytes } from './bytes.js';
+import { invalid } from './fail.js';
+import type { NeighbourGraph } from './graph.js';
+import type { RosterEntry, SecAggConfig } from './types.js';
+import { MAX_ROSTER, MIN_THRESHOLD, SIZES } from './vocabulary.js';
+
+/** A checked roster: entries by site, sites sorted, Shamir x = 1 + position in sorted order. */
+export interface Roster {
+  readonly sites: readonly string[];
+  entry(site: string): RosterEntry;
+  xOf(site: string): number;
+  has(site: string): boolean;
+}
+
+/** Refuses duplicate sites, reused keys, bad sizes and oversize rosters (MESSAGE_INVALID). */
+export function checkRoster(entries: readonly RosterEntry[]): Roster {
+  if (!Array.isArray(entries)) throw invalid('roster must be an array');
+  if (entries.length > MAX_ROSTER) throw invalid(`roster has ${entries.length} sites, at most ${MAX_ROSTER} allowed`);
+  const bySite = new Map<string, RosterEntry>();
+  const keys = new Set<string>();
+  for (const entry of entries) {
+    encodeSite(entry?.site);
+    if (bySite.has(entry.site)) throw invalid(`site '${entry.site}' appears twice in the roster`);
+    for (const key of [entry.cPk, entry.sPk]) {
+      if (!isBytes(key, SIZES.KEY)) throw invalid(`site '${entry.site}': public keys must be 32 bytes`);
+      const hex = Buffer.from(key).toString('hex');
+      if (keys.has(hex)) throw invalid(`site '${entry.site}': a public key is reused in the roster`);
+      keys.add(hex);
+    }
+    bySite.set(entry.site, { site: entry.site, cPk: Uint8Array.from(entry.cPk), sPk: Uint8Array.from(entry.sPk) });
+  }
+  const sites = [...bySite.keys()].sort();
+  const xs = new Map(sites.map((site, index) => [site, index + 1]));
+  const known = (site: string): void => {
+    if (!bySite.has(site)) throw invalid(`site '${String(site).slice(0, 80)}' is not in the roster`);
+  };
+  return {
+    sites,
+    entry: (site) => (known(site), bySite.get(site)!),
+    xOf: (site) => (known(site), xs.get(site)!),
+    has: (site) => bySite.has(site),
+  };
+}
+
+/** The threshold must be an integer ≥ 2 (MESSAGE_INVALID otherwise). */
+export function parseThreshold(config: SecAggConfig): number {
+  const t = config?.threshold;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < MIN_THRESHOLD || t > MAX_ROSTER) {
+    throw invalid(`threshold ${String(t)} must be an integer in ${MIN_THRESHOLD}..${MAX_ROSTER}`);
+  }
+  return t;
+}
+
+/** Every site's closed neighbourhood (itself and the holders of its shares) must be able to reach t. */
+export function fitsNeighbourhood(threshold: number, graph: NeighbourGraph): boolean {
+  return threshold <= graph.degree + 1;
+}

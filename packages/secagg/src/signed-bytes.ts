@@ -1,0 +1,47 @@
+import { encodeContext, type RoundContext } from './context.js';
+import { concatBytes, encodeSite, encodeTag, isBytes, sha256, u16be } from './bytes.js';
+import { invalid } from './fail.js';
+import type { UnmaskRequest } from './types.js';
+import { DOMAINS, MAX_ROSTER, SIZES } from './vocabulary.js';
+
+const ADVERTISE_TAG = encodeTag(DOMAINS.ADVERTISE);
+const UNMASK_TAG = encodeTag(DOMAINS.UNMASK_REQUEST);
+
+/**
+ * The exact bytes a site signs (with its enrolled identity key) over its key
+ * advertisement, so the coordinator cannot substitute keys it controls:
+ * tag || context 40 || site 65 || cPk 32 || sPk 32 — 198 bytes for every site.
+ */
+export function advertisementBytes(site: string, cPk: Uint8Array, sPk: Uint8Array, context: RoundContext): Uint8Array {
+  if (!isBytes(cPk, SIZES.KEY) || !isBytes(sPk, SIZES.KEY)) throw invalid('advertised keys must be 32 bytes each');
+  return concatBytes([ADVERTISE_TAG, encodeContext(context), encodeSite(site), cPk, sPk]);
+}
+
+/** Status byte per roster site in an unmask request. */
+const STATUS = { absent: 0, survivor: 1, dropped: 2 } as const;
+
+/**
+ * The bytes the coordinator may sign over an unmask request, so a coordinator that
+ * tells different sites different stories leaves signed evidence:
+ * tag || context 40 || SHA-256(roster) 32 || u16 n || one status byte per roster site
+ * (sorted order: 0 absent, 1 survivor, 2 dropped). Constant size for a roster.
+ */
+export function unmaskRequestBytes(context: RoundContext, roster: readonly string[], request: UnmaskRequest): Uint8Array {
+  const sites = [...roster].sort();
+  if (sites.length > MAX_ROSTER) throw invalid('roster too large');
+  const status = new Uint8Array(sites.length);
+  const index = new Map(sites.map((site, i) => [site, i]));
+  if (index.size !== sites.length) throw invalid('roster has a duplicate site');
+  const mark = (list: readonly string[], value: number): void => {
+    for (const site of list) {
+      const i = index.get(site);
+      if (i === undefined) throw invalid(`unmask request names '${String(site).slice(0, 80)}', which is not in the roster`);
+      if (status[i] !== STATUS.absent) throw invalid(`unmask request lists '${site}' twice`);
+      status[i] = value;
+    }
+  };
+  mark(request.survivors, STATUS.survivor);
+  mark(request.dropped, STATUS.dropped);
+  const rosterDigest = sha256(sites.map(encodeSite));
+  return concatBytes([UNMASK_TAG, encodeContext(context), rosterDigest, u16be(sites.length), status]);
+}
