@@ -1,0 +1,183 @@
+/**
+ * `startSiteAgent`: wires config, key, state, metrics, the session and the
+ * round pipeline together. The CLI's `run` is this plus signal handling; tests
+ * start agents in-process with it.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { decodePublicKey, readKeyFile } from '@cohortfl/identity';
+import { initBackend } from '@cohortfl/ml';
+import { CohortError, createCodec, createEnvelope, isCohortError, MESSAGE_SENDERS, type Envelope, type SiteMessage } from '@cohortfl/wire';
+import { readCa, type SiteConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
+import { createSiteMetrics } from './metrics.js';
+import { reasonOf } from './reasons.js';
+import { fitWireError } from './replies.js';
+import { RoundPipeline } from './round-pipeline.js';
+import { Session } from './session.js';
+import { StateStore } from './state-store.js';
+import { isApproved, TaskRegistry } from './task-registry.js';
+
+export type SiteAgentEvent =
+  | { kind: 'metrics'; url: string }
+  | { kind: 'connected'; url: string; sessionId: string }
+  | { kind: 'disconnected'; reason: string }
+  | { kind: 'manifest'; taskHash: string; approved: boolean }
+  | { kind: 'rejected'; reason: string; message: string }
+  | { kind: 'replied'; reply: SiteMessage; delivered: boolean };
+
+export interface SiteAgentOptions {
+  /** Default: JSON lines on stderr at level info. */
+  logger?: Logger;
+  onEvent?: (event: SiteAgentEvent) => void;
+  /** Give up on a handshake not welcomed within this many ms (default 15000). */
+  handshakeTimeoutMs?: number;
+}
+
+export interface SiteAgent {
+  stop(): Promise<void>;
+  /** Where Prometheus scrapes, when the config enables metrics. */
+  metricsUrl?: string;
+  /** The agent's own metrics registry. */
+  metrics: Registry;
+}
+
+/** How long stop() lets a round in progress finish before returning anyway. */
+const STOP_GRACE_MS = 2000;
+
+export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptions = {}): Promise<SiteAgent> {
+  const logger = options.logger ?? createLogger('info', config.site);
+  const emit = (event: SiteAgentEvent) => options.onEvent?.(event);
+  const identity = readKeyFile(config.keyFile);
+  const ca = config.coordinator.ca === undefined ? undefined : readCa(config.coordinator.ca, config.source);
+  // Every model is built on the backend chosen here, once per process.
+  await initBackend();
+  const store = new StateStore(config.stateDir);
+  const state = store.load();
+  const metrics = createSiteMetrics();
+  metrics.connected.set(0);
+  const codec = createCodec({ maxMessageBytes: config.limits.maxMessageBytes });
+  const tasks = new TaskRegistry({
+    site: config.site,
+    policy: config.policy,
+    dataDir: config.dataDir,
+    ...(config.mapping ? { mapping: config.mapping } : {}),
+    logger,
+  });
+
+  let server: MetricsServer | undefined;
+  if (config.metrics) {
+    server = await startMetricsServer(metrics.registry, config.metrics.host, config.metrics.port);
+    logger.info({ url: server.url }, 'serving metrics');
+    emit({ kind: 'metrics', url: server.url });
+  }
+
+  let session: Session | undefined;
+  let stopping = false;
+  const reject = (reason: string, error: CohortError, connection: number, answer = true): void => {
+    metrics.rejected.inc({ reason });
+    logger.warn({ reason, code: error.code, message: error.message }, 'coordinator message refused');
+    emit({ kind: 'rejected', reason, message: error.message });
+    if (answer) session?.send(createEnvelope('error', fitWireError(error.toWire())), connection);
+  };
+  const pipeline = new RoundPipeline({
+    site: config.site,
+    secretKey: identity.secretKey,
+    coordinatorKey: decodePublicKey(config.coordinator.publicKey),
+    tasks,
+    policy: config.policy,
+    state,
+    store,
+    metrics,
+    logger,
+    maxModelBytes: config.limits.maxModelBytes,
+    send: (envelope, connection) => session?.send(envelope, connection),
+    reject,
+    onReply: (reply, delivered) => emit({ kind: 'replied', reply, delivered }),
+  });
+
+  const route = (envelope: Envelope, connection: number): void => {
+    switch (envelope.type) {
+      case 'round/start':
+        pipeline.onRoundStart(envelope, connection);
+        return;
+      case 'model/chunk':
+        pipeline.onModelChunk(envelope, connection);
+        return;
+      case 'task/manifest': {
+        const { hash, json } = envelope.body;
+        try {
+          if (tasks.addManifest(hash, json)) {
+            const approved = isApproved(config.policy, hash);
+            if (approved) logger.info({ task: hash }, 'task manifest received; approved by this site');
+            else logger.warn({ task: hash, reason: 'not_approved' }, 'task manifest received; not approved by this site\'s policy, its rounds will be refused');
+            emit({ kind: 'manifest', taskHash: hash, approved });
+          }
+        } catch (error) {
+          const e = isCohortError(error) ? error : new CohortError('TASK_INVALID', 'the manifest could not be read');
+          reject('task_invalid', e, connection);
+        }
+        return;
+      }
+      case 'error':
+        logger.warn({ reason: 'coordinator_error', code: envelope.body.code, message: envelope.body.message }, 'the coordinator reported an error');
+        return;
+      default:
+        if (MESSAGE_SENDERS[envelope.type] === 'site') {
+          reject('wrong_sender', new CohortError('MESSAGE_INVALID', `${envelope.type} is sent by sites, not by the coordinator`), connection);
+        } else {
+          reject('unexpected', new CohortError('MESSAGE_INVALID', `unexpected ${envelope.type} after welcome`), connection);
+        }
+    }
+  };
+
+  session = new Session({
+    url: config.coordinator.url,
+    site: config.site,
+    identity,
+    coordinatorKey: config.coordinator.publicKey,
+    ...(ca === undefined ? {} : { ca }),
+    codec,
+    logger,
+    ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+    onAuthenticated: ({ sessionId }) => {
+      metrics.connected.set(1);
+      logger.info({ url: config.coordinator.url, sessionId }, 'authenticated to the coordinator');
+      emit({ kind: 'connected', url: config.coordinator.url, sessionId });
+    },
+    onClosed: (reason) => {
+      metrics.connected.set(0);
+      if (stopping) logger.info({ reason }, 'disconnected from the coordinator');
+      else logger.warn({ reason }, 'disconnected from the coordinator');
+      emit({ kind: 'disconnected', reason });
+    },
+    onMessage: route,
+    onUndecodable: (error, connection) => {
+      const e = isCohortError(error) ? error : new CohortError('MESSAGE_INVALID', 'malformed frame');
+      reject(reasonOf(e), e, connection);
+    },
+    onHandshakeRefused: (reason, message) => {
+      metrics.rejected.inc({ reason });
+      emit({ kind: 'rejected', reason, message });
+    },
+  });
+  session.start();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    metrics: metrics.registry,
+    ...(server ? { metricsUrl: server.url } : {}),
+    stop: () =>
+      (stopped ??= (async () => {
+        stopping = true;
+        session?.stop();
+        metrics.connected.set(0);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([pipeline.idle(), new Promise<void>((r) => (timer = setTimeout(r, STOP_GRACE_MS).unref()))]);
+        clearTimeout(timer);
+        await server?.close();
+        logger.info('site agent stopped');
+      })()),
+  };
+}

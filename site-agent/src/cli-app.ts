@@ -1,0 +1,115 @@
+/**
+ * The cohort-site commands, as a function of argv that returns the exit code,
+ * so tests run them in-process. cli.ts only connects it to the real process.
+ *   keygen --out <file>                  a new site key (0600); prints the public key to enroll
+ *   check  --config <file> --task <file> validate config, policy, key and data against a task, offline
+ *   run    --config <file>               connect, authenticate, take part in rounds until a signal
+ * Exit codes follow the CohortError catalog (`exitCodeFor`); usage errors are CONFIG_INVALID (2).
+ */
+import yargs from 'yargs';
+import { ERROR_CODES, exitCodeFor, isCohortError } from '@cohortfl/wire';
+import { startSiteAgent } from './agent.js';
+import { checkSite } from './check.js';
+import { loadSiteConfig } from './config.js';
+import { keygen } from './keygen.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
+
+/** A usage error from yargs: thrown out of yargs so no command runs after it. */
+class UsageError extends Error {}
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** Resolves when `run` should stop (default: SIGINT or SIGTERM). */
+  untilStopped?: () => Promise<string>;
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+async function run(configPath: string, level: LogLevel, io: CliIo): Promise<void> {
+  const config = loadSiteConfig(configPath);
+  const logger = createLogger(level, config.site);
+  const agent = await startSiteAgent(config, {
+    logger,
+    onEvent: (event) => {
+      if (event.kind === 'connected') io.out(`cohort-site ${config.site} connected to ${event.url}`);
+      if (event.kind === 'metrics') io.out(`cohort-site ${config.site} metrics on ${event.url}`);
+    },
+  });
+  const signal = await (io.untilStopped ?? untilSignal)();
+  logger.info({ signal }, 'stopping');
+  await agent.stop();
+}
+
+/** Runs one command line (without `node` and the script) and returns the process exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const cli = yargs(argv)
+    .scriptName('cohort-site')
+    .usage("$0 <command> [options]\n\nThe CohortFL site agent: runs beside a hospital's data, enforces its policy, trains locally, signs its answers.")
+    .command(
+      'keygen',
+      "Create this site's Ed25519 key file (mode 0600) and print its public key for enrollment",
+      (y) => y.option('out', { type: 'string', demandOption: true, describe: 'Key file to write (never overwritten)' }),
+      async (argv) => {
+        const r = keygen(argv.out);
+        io.out(`public key: ${r.publicKey}`);
+        io.out(`fingerprint: ${r.fingerprint}`);
+        io.out(`key file: ${r.path} (mode 0600; keep it secret, back it up)`);
+        io.out(`enroll with: cohort-coordinator sites add <site-name> --public-key ${r.publicKey}`);
+      },
+    )
+    .command(
+      'check',
+      'Validate config, policy, key file and data against a task manifest, without connecting',
+      (y) =>
+        y
+          .option('config', { type: 'string', demandOption: true, describe: 'Site config file (JSON)' })
+          .option('task', { type: 'string', demandOption: true, describe: 'Task manifest (.json from @cohortfl/sdk buildManifest)' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' }),
+      async (argv) => {
+        const report = await checkSite(argv.config, argv.task);
+        if (argv.json) io.out(JSON.stringify(report, null, 2));
+        else for (const line of report.lines) io.out(line);
+      },
+    )
+    .command(
+      'run',
+      "Connect to the coordinator and take part in the rounds this site's policy allows",
+      (y) =>
+        y
+          .option('config', { type: 'string', demandOption: true, describe: 'Site config file (JSON)' })
+          .option('log-level', { choices: LOG_LEVELS, default: 'info' as LogLevel, describe: 'Log level (JSON lines on stderr)' }),
+      (argv) => run(argv.config, argv['log-level'], io),
+    )
+    .demandCommand(1, 'Give a command: keygen, check or run')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`cohort-site: ${error.message}\nRun cohort-site --help for usage.`);
+      return ERROR_CODES.CONFIG_INVALID;
+    }
+    const message = isCohortError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    io.err(`cohort-site: ${message}`);
+    return exitCodeFor(error);
+  }
+  return 0;
+}

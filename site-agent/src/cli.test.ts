@@ -1,0 +1,96 @@
+// The commands as the CLI runs them (in-process through runCli): keygen and check.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodePublicKey, fingerprint, generateIdentity, readKeyFile } from '@cohortfl/identity';
+import { runCli } from './cli-app.js';
+import { removeTempDirs, siteFolder, tempDir, tinyTask, type SiteFolder } from './site-fixtures.test-suite.js';
+
+async function cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+let tiny: Awaited<ReturnType<typeof tinyTask>>;
+let other: Awaited<ReturnType<typeof tinyTask>>;
+let folder: SiteFolder;
+let manifestPath: string;
+
+beforeAll(async () => {
+  [tiny, other] = await Promise.all([tinyTask('1'), tinyTask('2')]);
+  folder = siteFolder({ site: 'northgate', coordinatorUrl: 'http://127.0.0.1:7300', coordinatorKey: encodePublicKey(generateIdentity().publicKey), approved: [other.hash] });
+  manifestPath = join(folder.dir, 'task.manifest.json');
+  writeFileSync(manifestPath, tiny.json);
+});
+afterAll(removeTempDirs);
+
+describe('cohort-site keygen', () => {
+  it('writes a 0600 key file and prints its public key and fingerprint', async () => {
+    const path = join(tempDir(), 'keys', 'site.key');
+    const r = await cli(['keygen', '--out', path]);
+    expect(r.code).toBe(0);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const identity = readKeyFile(path);
+    const printed = r.out.join('\n');
+    expect(printed).toContain(`public key: ${encodePublicKey(identity.publicKey)}`);
+    expect(printed).toContain(`fingerprint: ${fingerprint(identity.publicKey)}`);
+  });
+
+  it('never overwrites an existing key (CONFIG_INVALID, exit 2) and requires --out', async () => {
+    const path = join(tempDir(), 'site.key');
+    expect((await cli(['keygen', '--out', path])).code).toBe(0);
+    const again = await cli(['keygen', '--out', path]);
+    expect(again.code).toBe(2);
+    expect(again.err.join('\n')).toMatch(/already exists; refusing to overwrite/);
+    const missing = await cli(['keygen']);
+    expect(missing.code).toBe(2);
+    expect(missing.err.join('\n')).toMatch(/Missing required argument: out/);
+  });
+});
+
+describe('cohort-site check', () => {
+  it('passes on a valid site, summarizes the data and reports a non-approved task hash', async () => {
+    const r = await cli(['check', '--config', folder.configPath, '--task', manifestPath]);
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    const text = r.out.join('\n');
+    expect(text).toMatch(/clinical\.csv: 60 rows read, 6 without consent/);
+    expect(text).toContain(`task ${tiny.hash} is NOT approved`);
+    expect(text).toContain(`key ${folder.publicKey}`);
+  });
+
+  it('reports JSON, approved once the policy lists the hash (built manifest object accepted too)', async () => {
+    writeFileSync(join(folder.dir, 'policy.json'), JSON.stringify({ acceptTasks: true, approvedTaskHashes: [tiny.hash], minCohortSize: 2 }));
+    const builtPath = join(folder.dir, 'built.json');
+    writeFileSync(builtPath, JSON.stringify({ json: tiny.json, hash: tiny.hash }));
+    const r = await cli(['check', '--config', folder.configPath, '--task', builtPath, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out.join('\n'));
+    expect(report).toMatchObject({ site: 'northgate', taskHash: tiny.hash, approved: true, featureCount: 5 });
+    expect(report.train + report.validation).toBe(54);
+  });
+
+  it('fails with DATA_INVALID (exit 3) naming the file, line and column of bad data', async () => {
+    const bad = siteFolder({ site: 'badsite', coordinatorUrl: 'http://127.0.0.1:7300', coordinatorKey: encodePublicKey(generateIdentity().publicKey), approved: [] });
+    writeFileSync(join(bad.dir, 'data', 'clinical.csv'), 'sample_id,age,sex,consent,y\np7-0,unknown,M,1,0\n');
+    const r = await cli(['check', '--config', bad.configPath, '--task', manifestPath]);
+    expect(r.code).toBe(3);
+    expect(r.err.join('\n')).toMatch(/clinical\.csv.*line 2.*age/);
+  });
+
+  it('fails with TASK_INVALID (exit 4) for a manifest that does not match its hash, CONFIG_INVALID (2) for a bad config', async () => {
+    const forged = join(folder.dir, 'forged.json');
+    writeFileSync(forged, JSON.stringify({ json: tiny.json, hash: other.hash }));
+    const r = await cli(['check', '--config', folder.configPath, '--task', forged]);
+    expect(r.code).toBe(4);
+    expect(r.err.join('\n')).toMatch(/forged\.json: the manifest hashes to/);
+    const notJson = join(folder.dir, 'broken.json');
+    writeFileSync(notJson, 'nope');
+    expect((await cli(['check', '--config', folder.configPath, '--task', notJson])).code).toBe(4);
+    expect((await cli(['check', '--config', join(folder.dir, 'absent.json'), '--task', manifestPath])).code).toBe(2);
+    expect((await cli(['check', '--config', folder.configPath])).code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+  });
+});

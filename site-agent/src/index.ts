@@ -1,0 +1,13 @@
+export { startSiteAgent } from './agent.js';
+export type { SiteAgent, SiteAgentEvent, SiteAgentOptions } from './agent.js';
+export { loadSiteConfig, parseSiteConfig } from './config.js';
+export type { ParseConfigOptions, SiteConfig } from './config.js';
+export { checkSite } from './check.js';
+export type { CheckReport } from './check.js';
+export { keygen } from './keygen.js';
+export type { KeygenResult } from './keygen.js';
+export { readManifestFile } from './manifest-file.js';
+export { SITE_REJECT_REASONS } from './reasons.js';
+export { STATE_FILE, STATE_FORMAT } from './state-store.js';
+export { createLogger, LOG_LEVELS } from './logger.js';
+export type { LogLevel } from './logger.js';

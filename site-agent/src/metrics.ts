@@ -1,0 +1,62 @@
+/**
+ * The agent's Prometheus metrics, on a registry of its own (never the global
+ * one), so several agents in one process (tests) do not share counters.
+ * Labels carry phases, outcomes and refusal reasons only, never patient data.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface SiteMetrics {
+  registry: Registry;
+  rounds: Counter<'phase' | 'outcome'>;
+  roundDuration: Histogram<string>;
+  phaseDuration: Histogram<'phase'>;
+  connected: Gauge<string>;
+  updateBytes: Counter<string>;
+  rejected: Counter<'reason'>;
+}
+
+/** Seconds; local training runs from under a second to tens of minutes. */
+const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
+
+export function createSiteMetrics(): SiteMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    rounds: new Counter({
+      name: 'cohort_site_rounds_total',
+      help: 'Round phases answered by this site, by phase and outcome (completed: update or evaluation sent; refused: round/refuse sent)',
+      labelNames: ['phase', 'outcome'] as const,
+      registers,
+    }),
+    roundDuration: new Histogram({
+      name: 'cohort_site_round_duration_seconds',
+      help: 'Seconds from a round attempt\'s train round/start to this site\'s evaluation answer for it',
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    phaseDuration: new Histogram({
+      name: 'cohort_site_phase_duration_seconds',
+      help: 'Seconds from a round/start to this site\'s answer, by phase (includes waiting for model chunks and loading data)',
+      labelNames: ['phase'] as const,
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    connected: new Gauge({
+      name: 'cohort_site_connected',
+      help: '1 while authenticated to the coordinator, else 0',
+      registers,
+    }),
+    updateBytes: new Counter({
+      name: 'cohort_site_update_bytes_total',
+      help: 'Bytes of update/submit frames sent',
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'cohort_messages_rejected_total',
+      help: 'Coordinator messages this site refused, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * One round/start to one signed answer. Before any work: the coordinator's
+ * signature (pinned key), then the replay guard (persisted), then the weights
+ * (inline, or reassembled from model/chunk messages and checked against the
+ * signed hash). The round itself runs through SiteRunner, so the hospital's
+ * policy is enforced first; rounds run one at a time, in arrival order.
+ */
+import type { Logger } from 'pino';
+import { signingDigest } from '@cohortfl/identity';
+import { enforcePolicy, signingContext, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
+import { ChunkAssembler, CohortError, encodeBody, isCohortError, type EnvelopeOf, type RoundStart, type SiteMessage } from '@cohortfl/wire';
+import type { SiteMetrics } from './metrics.js';
+import { reasonOf } from './reasons.js';
+import { refusalFor, signedReply } from './replies.js';
+import type { SiteState, StateStore } from './state-store.js';
+import type { TaskRegistry } from './task-registry.js';
+
+export interface RoundPipelineOptions {
+  site: string;
+  secretKey: Uint8Array;
+  coordinatorKey: Uint8Array;
+  tasks: TaskRegistry;
+  policy: SitePolicy;
+  state: SiteState;
+  store: StateStore;
+  metrics: SiteMetrics;
+  logger: Logger;
+  maxModelBytes: number;
+  /** Sends on the connection the round arrived on; undefined when it is gone. */
+  send(envelope: ReturnType<typeof signedReply>, connection: number): number | undefined;
+  /** Counts, logs and answers a refused coordinator message. */
+  reject(reason: string, error: CohortError, connection: number): void;
+  onReply?(reply: SiteMessage, delivered: boolean): void;
+}
+
+/**
+ * The replay scope of a round: its task, and the run when the coordinator names
+ * one in the signed round config (`runId`). Without it, a later run of the same
+ * task restarting at round 1 would look like a replay of the earlier run.
+ */
+export function replayScope(start: RoundStart): string {
+  const run = start.config['runId'];
+  return typeof run === 'string' || typeof run === 'number' ? `${start.taskHash}/${String(run)}` : start.taskHash;
+}
+
+interface Pending {
+  start: RoundStart;
+  assembler: ChunkAssembler;
+  receivedAt: number;
+  connection: number;
+}
+
+export class RoundPipeline {
+  private pending: Pending | undefined;
+  /** A chunked round refused before assembly: its chunks are dropped quietly. */
+  private discard: { taskHash: string; round: number; attempt: number } | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  /** Train start time of the latest round attempt, for the whole-round duration. */
+  private trainStarted: { key: string; at: number } | undefined;
+
+  constructor(private readonly options: RoundPipelineOptions) {}
+
+  /** Resolves when every round queued so far has been answered. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  onRoundStart(envelope: EnvelopeOf<'round/start'>, connection: number): void {
+    const { options } = this;
+    const start = envelope.body;
+    if (!verifyEnvelope(options.coordinatorKey, envelope)) {
+      options.reject('bad_signature', new CohortError('SIGNATURE_INVALID', 'round/start signature does not verify against the pinned coordinator key'), connection);
+      return;
+    }
+    const receivedAt = performance.now();
+    const scope = replayScope(start);
+    const check = {
+      site: scope,
+      round: start.round,
+      attempt: start.attempt,
+      phase: start.phase,
+      digest: signingDigest(signingContext(envelope), encodeBody(start)),
+    };
+    const verdict = options.state.replay.check(check);
+    if (!verdict.ok) {
+      const error = new CohortError('REPLAYED', `round ${start.round} attempt ${start.attempt} ${start.phase} was already seen or is older than one seen`);
+      options.reject(verdict.reason.toLowerCase(), error, connection);
+      this.answer(refusalFor(start, options.site, error.toWire()), start, receivedAt, connection);
+      return;
+    }
+    options.state.replay.accept(check);
+    options.state.lastRound = { taskHash: start.taskHash, round: start.round, attempt: start.attempt, phase: start.phase, at: new Date().toISOString() };
+    this.persist();
+    if (this.pending) {
+      options.logger.warn({ task: this.pending.start.taskHash, round: this.pending.start.round, reason: 'superseded' }, 'chunked model superseded by a newer round/start');
+      this.pending = undefined;
+    }
+    this.discard = undefined;
+    if (start.weightsChunks !== undefined && start.weightsHash !== undefined) {
+      if (!this.worthAssembling(start)) {
+        // The policy (or a missing manifest) refuses this round: answer now, without receiving the model.
+        this.discard = { taskHash: start.taskHash, round: start.round, attempt: start.attempt };
+        this.enqueue(start, receivedAt, connection);
+        return;
+      }
+      const expect = { taskHash: start.taskHash, round: start.round, attempt: start.attempt, hash: start.weightsHash, total: start.weightsChunks };
+      this.pending = { start, assembler: new ChunkAssembler({ maxBytes: options.maxModelBytes, expect }), receivedAt, connection };
+      return;
+    }
+    this.enqueue(start, receivedAt, connection);
+  }
+
+  onModelChunk(envelope: EnvelopeOf<'model/chunk'>, connection: number): void {
+    const pending = this.pending;
+    const chunk = envelope.body;
+    if (pending === undefined && this.discard?.taskHash === chunk.taskHash && this.discard.round === chunk.round && this.discard.attempt === chunk.attempt) {
+      return;
+    }
+    if (pending === undefined) {
+      this.options.reject('unexpected', new CohortError('MESSAGE_INVALID', 'model/chunk without a chunked round/start'), connection);
+      return;
+    }
+    let weights: Float32Array | undefined;
+    try {
+      weights = pending.assembler.accept(envelope.body);
+    } catch (error) {
+      this.pending = undefined;
+      // The round is refused once; the rest of its chunks are dropped quietly.
+      this.discard = { taskHash: pending.start.taskHash, round: pending.start.round, attempt: pending.start.attempt };
+      const e = isCohortError(error) ? error : new CohortError('MESSAGE_INVALID', 'model chunk refused', { cause: error });
+      this.options.reject(reasonOf(e), e, connection);
+      this.answer(refusalFor(pending.start, this.options.site, e.toWire()), pending.start, pending.receivedAt, pending.connection);
+      return;
+    }
+    if (weights === undefined) return;
+    this.pending = undefined;
+    this.enqueue({ ...pending.start, weights }, pending.receivedAt, pending.connection);
+  }
+
+  /** Whether SiteRunner would get past the policy and the manifest check for this round. */
+  private worthAssembling(start: RoundStart): boolean {
+    if (!this.options.tasks.has(start.taskHash)) return false;
+    try {
+      enforcePolicy(this.options.policy, start);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private enqueue(start: RoundStart, receivedAt: number, connection: number): void {
+    this.queue = this.queue
+      .then(async () => {
+        const reply = await this.options.tasks.runnerFor(start.taskHash, replayScope(start)).handle(start);
+        this.answer(reply, start, receivedAt, connection);
+      })
+      .catch((error: unknown) => this.options.logger.error({ err: error, task: start.taskHash, round: start.round }, 'round handling failed'));
+  }
+
+  /** Signs and sends the answer; never throws (it runs inside socket event handlers). */
+  private answer(reply: SiteMessage, start: RoundStart, receivedAt: number, connection: number): void {
+    const { options } = this;
+    let message = reply;
+    let bytes: number | undefined;
+    try {
+      bytes = options.send(signedReply(options.secretKey, message), connection);
+    } catch (error) {
+      // The answer itself could not be encoded (e.g. an update larger than the frame limit): refuse instead.
+      const e = isCohortError(error) ? error : new CohortError('INTERNAL', 'the answer could not be encoded', { cause: error });
+      options.logger.error({ reason: reasonOf(e), code: e.code, err: e.message, round: start.round }, 'answer not sendable; refusing the round');
+      message = refusalFor(start, options.site, e.toWire());
+      try {
+        bytes = options.send(signedReply(options.secretKey, message), connection);
+      } catch (again) {
+        options.logger.error({ err: again, round: start.round }, 'refusal not sendable either');
+      }
+    }
+    const delivered = bytes !== undefined;
+    this.record(message, start, receivedAt, delivered, bytes ?? 0);
+    options.onReply?.(message, delivered);
+  }
+
+  private record(reply: SiteMessage, start: RoundStart, receivedAt: number, delivered: boolean, bytes: number): void {
+    const { metrics, logger } = this.options;
+    const now = performance.now();
+    const outcome = !delivered ? 'undelivered' : reply.type === 'round/refuse' ? 'refused' : 'completed';
+    metrics.rounds.inc({ phase: start.phase, outcome });
+    metrics.phaseDuration.observe({ phase: start.phase }, (now - receivedAt) / 1000);
+    if (reply.type === 'update/submit' && delivered) metrics.updateBytes.inc(bytes);
+    const key = `${start.taskHash}:${start.round}:${start.attempt}`;
+    if (start.phase === 'train') this.trainStarted = { key, at: receivedAt };
+    else if (this.trainStarted?.key === key) {
+      if (outcome === 'completed') metrics.roundDuration.observe((now - this.trainStarted.at) / 1000);
+      this.trainStarted = undefined;
+    }
+    const fields = { task: start.taskHash, round: start.round, attempt: start.attempt, phase: start.phase, outcome };
+    if (reply.type === 'round/refuse') logger.warn({ ...fields, reason: reply.error.code.toLowerCase(), message: reply.error.message }, 'round refused');
+    else if (!delivered) logger.warn({ ...fields, reason: 'connection_lost' }, 'answer not sent: the connection it belongs to closed');
+    else logger.info({ ...fields, numExamples: reply.numExamples, ...(bytes ? { bytes } : {}) }, `${reply.type} sent`);
+  }
+
+  private persist(): void {
+    try {
+      this.options.store.save(this.options.state);
+    } catch (error) {
+      // The in-memory guard still protects this process; only a restart would forget.
+      this.options.logger.error({ err: error, path: this.options.store.path }, 'cannot save the site state');
+    }
+  }
+}

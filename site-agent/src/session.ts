@@ -1,0 +1,202 @@
+/**
+ * The connection to the coordinator: socket.io-client with the wire codec, the
+ * hello → challenge → auth → welcome handshake on every (re)connect, and
+ * reconnection. socket.io reconnects by itself after a dropped transport; this
+ * class reconnects, with backoff, after what socket.io does not retry: the
+ * coordinator closing the session (a clean restart) or this site walking away
+ * from a handshake it refused (a coordinator presenting an unpinned key).
+ */
+import type { Logger } from 'pino';
+import { io, type Socket } from 'socket.io-client';
+import { decodePublicKey, encodePublicKey, signChallenge, type Identity } from '@cohortfl/identity';
+import {
+  createEnvelope,
+  msgpackrParser,
+  PROTOCOL_VERSION,
+  type Codec,
+  type Envelope,
+} from '@cohortfl/wire';
+import { Backoff, RECONNECT } from './backoff.js';
+
+export interface SessionOptions {
+  url: string;
+  site: string;
+  identity: Identity;
+  /** The coordinator key pinned in the site config (`ed25519:…`). */
+  coordinatorKey: string;
+  /** PEM CA bundle for TLS. */
+  ca?: string;
+  codec: Codec;
+  logger: Logger;
+  /** Give up on a handshake that has not reached welcome after this long. Default 15 s. */
+  handshakeTimeoutMs?: number;
+  onAuthenticated(info: { sessionId: string; connection: number }): void;
+  onClosed(reason: string): void;
+  /** A decoded message received after welcome. */
+  onMessage(envelope: Envelope, connection: number): void;
+  /** A frame that failed to decode after welcome (the caller counts and answers it). */
+  onUndecodable(error: unknown, connection: number): void;
+  /** A handshake this site refused (counted by reason); the session closes and retries with backoff. */
+  onHandshakeRefused(reason: string, message: string): void;
+}
+
+type Stage = 'idle' | 'hello' | 'auth' | 'open';
+
+export class Session {
+  private readonly socket: Socket;
+  private readonly backoff = new Backoff();
+  private readonly pinned: Uint8Array;
+  private stage: Stage = 'idle';
+  private connection = 0;
+  private stopped = false;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: SessionOptions) {
+    this.pinned = decodePublicKey(options.coordinatorKey);
+    this.socket = io(options.url, {
+      parser: msgpackrParser,
+      transports: ['websocket'],
+      reconnection: true,
+      reconnectionDelay: RECONNECT.delayMs,
+      reconnectionDelayMax: RECONNECT.delayMaxMs,
+      randomizationFactor: RECONNECT.randomization,
+      // Several agents in one process (tests) must not share one multiplexed connection.
+      forceNew: true,
+      autoConnect: false,
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+    });
+    this.socket.on('connect', () => this.onConnect());
+    this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
+    this.socket.on('connect_error', (error) => {
+      options.logger.warn({ url: options.url, err: error.message }, 'cannot reach the coordinator; retrying');
+    });
+    this.socket.on('msg', (bytes: unknown) => this.onFrame(bytes));
+  }
+
+  /** True between welcome and the end of that connection. */
+  get open(): boolean {
+    return this.stage === 'open' && this.socket.connected;
+  }
+
+  start(): void {
+    this.socket.connect();
+  }
+
+  /** Sends on the open session of `connection`; returns the frame size, or undefined when that session is gone. */
+  send(envelope: Envelope, connection = this.connection): number | undefined {
+    if (!this.open || connection !== this.connection) return undefined;
+    const bytes = this.options.codec.encode(envelope);
+    this.socket.emit('msg', bytes);
+    return bytes.byteLength;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.handshakeTimer);
+    clearTimeout(this.reconnectTimer);
+    this.socket.disconnect();
+  }
+
+  private onConnect(): void {
+    this.connection += 1;
+    this.stage = 'hello';
+    clearTimeout(this.handshakeTimer);
+    const ms = this.options.handshakeTimeoutMs ?? 15_000;
+    this.handshakeTimer = setTimeout(() => this.refuse('handshake_timeout', `no welcome within ${ms} ms`), ms);
+    const { site, identity } = this.options;
+    this.emit(createEnvelope('hello', { site, protocolVersion: PROTOCOL_VERSION, publicKey: encodePublicKey(identity.publicKey) }));
+  }
+
+  private onDisconnect(reason: string): void {
+    const wasOpen = this.stage === 'open';
+    this.stage = 'idle';
+    clearTimeout(this.handshakeTimer);
+    // Never replay frames socket.io buffered while offline: they belong to the old session.
+    this.socket.sendBuffer = [];
+    if (wasOpen) this.options.onClosed(reason);
+    // socket.io retries a lost transport itself (socket.active); everything else is ours to retry.
+    if (!this.stopped && !this.socket.active) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer !== undefined) return;
+    const delay = this.backoff.next();
+    this.options.logger.info({ delayMs: delay, attempt: this.backoff.attempts }, 'reconnecting to the coordinator after backoff');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.stopped) this.socket.connect();
+    }, delay);
+  }
+
+  private onFrame(bytes: unknown): void {
+    let envelope: Envelope;
+    try {
+      envelope = this.options.codec.decode(bytes as Uint8Array);
+    } catch (error) {
+      if (this.stage === 'open') this.options.onUndecodable(error, this.connection);
+      else this.refuse('handshake_invalid', `undecodable frame during the handshake: ${(error as Error).message}`);
+      return;
+    }
+    if (this.stage === 'open') {
+      this.options.onMessage(envelope, this.connection);
+      return;
+    }
+    this.handshake(envelope);
+  }
+
+  private handshake(envelope: Envelope): void {
+    const { logger, site, identity } = this.options;
+    if (envelope.type === 'error') {
+      logger.warn({ reason: 'coordinator_refused', code: envelope.body.code, message: envelope.body.message }, 'the coordinator refused this site');
+      this.walkAway();
+    } else if (envelope.type === 'challenge' && this.stage === 'hello') {
+      if (envelope.body.coordinatorPublicKey !== this.options.coordinatorKey) {
+        this.refuse('unpinned_key', 'the coordinator presented a public key other than the one pinned in this site\'s config');
+        return;
+      }
+      const signature = signChallenge(identity.secretKey, { challenge: envelope.body.challenge, site, coordinatorPublicKey: this.pinned });
+      this.stage = 'auth';
+      this.emit(createEnvelope('auth', { site, signature }));
+    } else if (envelope.type === 'welcome' && this.stage === 'auth') {
+      if (envelope.body.site !== site) {
+        this.refuse('handshake_invalid', `welcome names site '${envelope.body.site}', not this site`);
+        return;
+      }
+      clearTimeout(this.handshakeTimer);
+      this.stage = 'open';
+      this.backoff.reset();
+      this.emit(createEnvelope('status', { ready: true }));
+      this.options.onAuthenticated({ sessionId: envelope.body.sessionId, connection: this.connection });
+    } else {
+      this.refuse('handshake_invalid', `unexpected ${envelope.type} message during the handshake`);
+    }
+  }
+
+  /** A handshake this site will not complete: count, log, disconnect, retry after backoff. */
+  private refuse(reason: string, message: string): void {
+    this.options.logger.error({ reason, url: this.options.url }, message);
+    this.options.onHandshakeRefused(reason, message);
+    this.walkAway();
+  }
+
+  private walkAway(): void {
+    if (this.stage === 'idle' && !this.socket.connected) return;
+    // A manual disconnect stops socket.io's own retries; onDisconnect schedules ours.
+    this.socket.disconnect();
+  }
+
+  /** Handshake frames; runs inside socket event handlers, so it logs instead of throwing. */
+  private emit(envelope: Envelope): void {
+    if (!this.socket.connected) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.options.codec.encode(envelope);
+    } catch (error) {
+      this.options.logger.error({ err: error, type: envelope.type }, 'cannot encode a handshake message');
+      this.walkAway();
+      return;
+    }
+    this.socket.emit('msg', bytes);
+  }
+}

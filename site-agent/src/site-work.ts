@@ -1,0 +1,71 @@
+/**
+ * What this site computes for a round, the same shape as the in-process
+ * simulation's (packages/sdk/src/simulate.ts): local training with the task's
+ * settings and the round's `proxMu`, and evaluation on the validation split.
+ * Seeds come from the task seed, site name, round and attempt, so a run is
+ * reproducible and each retried attempt gets its own minibatch order.
+ */
+import type { SiteDataset } from '@cohortfl/data';
+import { evaluate, trainLocal } from '@cohortfl/ml';
+import { deriveSeed, type EvaluateOutput, type SiteWork, type TrainOutput } from '@cohortfl/protocol';
+import type { Task } from '@cohortfl/sdk';
+import { CohortError, type RoundStart } from '@cohortfl/wire';
+
+export interface SiteWorkOptions {
+  task: Task;
+  site: string;
+  /** The site's data for this task; loaded once, shared by every round. */
+  dataset: () => Promise<SiteDataset>;
+  /** Non-finite metrics cannot travel; they are dropped and reported here. */
+  onDroppedMetric?: (name: string) => void;
+}
+
+export function createSiteWork(options: SiteWorkOptions): SiteWork {
+  const { task, site } = options;
+  let data: SiteDataset | undefined;
+  const loaded = (): SiteDataset => {
+    if (data === undefined) throw new CohortError('INTERNAL', 'site data used before it was loaded');
+    return data;
+  };
+  const finite = (metrics: Record<string, number>): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const [name, value] of Object.entries(metrics)) {
+      if (Number.isFinite(value)) out[name] = value;
+      else options.onDroppedMetric?.(name);
+    }
+    return out;
+  };
+  return {
+    async load() {
+      data = await options.dataset();
+    },
+    async train(start: RoundStart): Promise<TrainOutput> {
+      const ds = loaded();
+      if (ds.train.n === 0) throw new CohortError('DATA_INVALID', 'this site has no training records for the task');
+      const result = await trainLocal({
+        topology: task.model,
+        weights: start.weights,
+        data: { ...ds.train, featureCount: ds.featureCount },
+        training: { ...task.training, proxMu: proxMu(start, task) },
+        seed: deriveSeed(task.seed, `${site}:${start.round}:${start.attempt}`),
+      });
+      return { update: result.update, numExamples: result.numExamples, metrics: finite(result.metrics) };
+    },
+    async evaluate(start: RoundStart): Promise<EvaluateOutput> {
+      const ds = loaded();
+      if (ds.validation.n === 0) throw new CohortError('DATA_INVALID', 'this site has no validation records for the task');
+      const r = await evaluate({ topology: task.model, weights: start.weights, data: { ...ds.validation, featureCount: ds.featureCount } });
+      return { numExamples: r.n, metrics: finite({ auc: r.auc, loss: r.loss, accuracy: r.accuracy }) };
+    },
+  };
+}
+
+/** The round's FedProx coefficient, else the task's; the coordinator may set it, within reason. */
+function proxMu(start: RoundStart, task: Task): number {
+  const value = start.config['proxMu'];
+  if (value === undefined) return task.training.proxMu ?? 0;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new CohortError('MESSAGE_INVALID', 'round config proxMu must be a finite number ≥ 0');
+  }
+  return value;
+}

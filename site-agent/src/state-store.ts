@@ -1,0 +1,118 @@
+/**
+ * The site's durable memory between restarts: the replay guard over the
+ * coordinator's signed round announcements, and the last round seen. One small
+ * JSON file, replaced atomically (temp file, fsync, rename, fsync the folder),
+ * so a crash leaves either the old state or the new one, never half of each.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ReplayGuard, type ReplayGuardState } from '@cohortfl/identity';
+import { CohortError, PHASES, SHA256_HEX_PATTERN, type Phase } from '@cohortfl/wire';
+
+export const STATE_FORMAT = 'cohortfl-site-state/1' as const;
+export const STATE_FILE = 'state.json';
+
+export interface LastRound {
+  taskHash: string;
+  round: number;
+  attempt: number;
+  phase: Phase;
+  /** ISO time the round/start was accepted. */
+  at: string;
+}
+
+export interface SiteState {
+  replay: ReplayGuard;
+  lastRound: LastRound | null;
+}
+
+const stateSchema = z.strictObject({
+  format: z.literal(STATE_FORMAT),
+  replay: z.unknown(),
+  lastRound: z
+    .strictObject({
+      taskHash: z.string().regex(SHA256_HEX_PATTERN),
+      round: z.int().min(1),
+      attempt: z.int().min(1),
+      phase: z.enum(PHASES),
+      at: z.string(),
+    })
+    .nullable(),
+});
+
+export class StateStore {
+  readonly path: string;
+  private counter = 0;
+
+  constructor(readonly dir: string) {
+    this.path = join(dir, STATE_FILE);
+  }
+
+  /** The saved state, or a fresh one when none was saved yet. */
+  load(): SiteState {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { replay: new ReplayGuard(), lastRound: null };
+      throw new CohortError('CONFIG_INVALID', `cannot read site state ${this.path}: ${(error as Error).message}`, { cause: error });
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw corrupt(this.path, 'not valid JSON');
+    }
+    const parsed = stateSchema.safeParse(raw);
+    if (!parsed.success) throw corrupt(this.path, parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; '));
+    let replay: ReplayGuard;
+    try {
+      replay = ReplayGuard.fromJSON(parsed.data.replay);
+    } catch (error) {
+      throw corrupt(this.path, (error as Error).message);
+    }
+    return { replay, lastRound: parsed.data.lastRound };
+  }
+
+  save(state: SiteState): void {
+    const body: { format: typeof STATE_FORMAT; replay: ReplayGuardState; lastRound: LastRound | null } = {
+      format: STATE_FORMAT,
+      replay: state.replay.toJSON(),
+      lastRound: state.lastRound,
+    };
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.counter += 1;
+    const temp = join(this.dir, `.${STATE_FILE}.${process.pid}.${this.counter}.tmp`);
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      const bytes = Buffer.from(`${JSON.stringify(body, null, 2)}\n`, 'utf8');
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, this.path);
+    syncDir(this.dir);
+  }
+}
+
+function syncDir(dir: string): void {
+  if (process.platform === 'win32') return;
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on a folder; the file itself is already durable.
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function corrupt(path: string, why: string): CohortError {
+  return new CohortError(
+    'CONFIG_INVALID',
+    `site state ${path} is corrupt (${why}); move it aside to start with an empty replay history`,
+  );
+}

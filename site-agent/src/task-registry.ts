@@ -1,0 +1,131 @@
+/**
+ * The tasks this site has heard of, by manifest hash. A manifest is checked
+ * against its hash when it arrives; the site's data is loaded for it once, and
+ * only if the hospital's policy approves that hash. Every round goes through a
+ * SiteRunner, so the policy is enforced in one place (protocol's), first.
+ */
+import type { Logger } from 'pino';
+import type { SiteDataset, SiteMapping } from '@cohortfl/data';
+import { SiteRunner, type SitePolicy, type SiteWork } from '@cohortfl/protocol';
+import { loadSiteForTask, parseManifest, type Task } from '@cohortfl/sdk';
+import { CohortError, isCohortError } from '@cohortfl/wire';
+import { createSiteWork } from './site-work.js';
+
+export interface TaskRegistryOptions {
+  site: string;
+  policy: SitePolicy;
+  dataDir: string;
+  mapping?: SiteMapping;
+  logger: Logger;
+}
+
+interface TaskEntry {
+  hash: string;
+  task: Task;
+  approved: boolean;
+  data?: Promise<SiteDataset>;
+  /** One runner per replay scope (a run of the task), so a new run's round 1 is not an old run's replay. */
+  runners: Map<string, SiteRunner>;
+}
+
+/** Runners kept per task; older runs' runners are dropped first. */
+const MAX_RUNNERS_PER_TASK = 4;
+
+export function isApproved(policy: SitePolicy, hash: string): boolean {
+  return policy.acceptTasks && policy.approvedTaskHashes.includes(hash);
+}
+
+export class TaskRegistry {
+  private readonly tasks = new Map<string, TaskEntry>();
+
+  constructor(private readonly options: TaskRegistryOptions) {}
+
+  has(hash: string): boolean {
+    return this.tasks.has(hash);
+  }
+
+  /**
+   * Records a received manifest (TASK_INVALID if it does not hash to `hash`).
+   * For an approved task, starts loading the data in the background.
+   * Returns false when the manifest was already known.
+   */
+  addManifest(hash: string, json: string): boolean {
+    if (this.tasks.has(hash)) return false;
+    const { manifest } = parseManifest(json, hash);
+    const entry: TaskEntry = { hash, task: manifest.task, approved: isApproved(this.options.policy, hash), runners: new Map() };
+    this.tasks.set(hash, entry);
+    if (entry.approved) {
+      this.dataFor(entry).catch(() => {
+        // Logged in dataFor; the next round retries the load and refuses with the error meanwhile.
+      });
+    }
+    return true;
+  }
+
+  /**
+   * The runner for a round of `hash` in replay scope `scope`: the task's own, or one
+   * whose every round the policy or a missing manifest refuses.
+   */
+  runnerFor(hash: string, scope: string = hash): SiteRunner {
+    const entry = this.tasks.get(hash);
+    if (entry === undefined) {
+      return this.runner(unavailable(`the site has not received the manifest of task ${hash}`));
+    }
+    if (!entry.approved) return this.runner(unavailable(`task ${hash} is not approved by this site`));
+    let runner = entry.runners.get(scope);
+    if (runner === undefined) {
+      runner = this.runner(
+        createSiteWork({
+          task: entry.task,
+          site: this.options.site,
+          dataset: () => this.dataFor(entry),
+          onDroppedMetric: (name) => this.options.logger.warn({ task: hash, metric: name }, 'non-finite metric not reported'),
+        }),
+      );
+      entry.runners.set(scope, runner);
+      for (const old of entry.runners.keys()) {
+        if (entry.runners.size <= MAX_RUNNERS_PER_TASK) break;
+        entry.runners.delete(old);
+      }
+    }
+    return runner;
+  }
+
+  private runner(work: SiteWork): SiteRunner {
+    return new SiteRunner({ site: this.options.site, policy: this.options.policy, work });
+  }
+
+  /** Loads once per task; a failed load is forgotten so a later round tries again. */
+  private dataFor(entry: TaskEntry): Promise<SiteDataset> {
+    if (entry.data) return entry.data;
+    const { logger } = this.options;
+    const began = performance.now();
+    logger.info({ task: entry.hash, name: entry.task.name, version: entry.task.version }, 'loading site data for approved task');
+    const spec = { name: this.options.site, dataDir: this.options.dataDir, ...(this.options.mapping ? { mapping: this.options.mapping } : {}) };
+    entry.data = loadSiteForTask(entry.task, spec, entry.task.seed).then(
+      (ds) => {
+        const s = ds.summary;
+        logger.info(
+          { task: entry.hash, used: s.used, train: s.train, validation: s.validation, unconsented: s.unconsented, features: ds.featureCount, seconds: (performance.now() - began) / 1000 },
+          'site data loaded',
+        );
+        return ds;
+      },
+      (error: unknown) => {
+        entry.data = undefined;
+        const code = isCohortError(error) ? error.code : 'INTERNAL';
+        // The full message names files, lines and columns: it stays in the site's own log.
+        logger.error({ task: entry.hash, reason: 'data_invalid', code, err: error }, 'site data could not be loaded for the task');
+        throw new CohortError(code === 'INTERNAL' ? 'INTERNAL' : code, `the site's data could not be loaded for this task (${code}); details are in the site's log`);
+      },
+    );
+    return entry.data;
+  }
+}
+
+function unavailable(message: string): SiteWork {
+  const refuse = (): never => {
+    throw new CohortError('TASK_INVALID', message);
+  };
+  return { load: async () => refuse(), train: async () => refuse(), evaluate: async () => refuse() };
+}
