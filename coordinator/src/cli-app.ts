@@ -1,0 +1,258 @@
+/**
+ * The `cohort-coordinator` command line, as a function (the bin in cli.ts only wires
+ * process argv, stdout and the exit code), so every command can also run in-process.
+ */
+import { existsSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
+import { decodePublicKey, fingerprint } from '@cohortfl/identity';
+import { CohortError, exitCodeFor } from '@cohortfl/wire';
+import { adminRequest, resolveAdminTarget } from './admin-client.js';
+import { LOG_LEVELS, type ConfigLayer } from './config.js';
+import { startCoordinator } from './coordinator.js';
+import { dataPaths } from './data-dir.js';
+import { initCoordinator } from './init.js';
+import type { StatusReport } from './reports.js';
+import { statusLines } from './status-text.js';
+import { openStore, type Store } from './store/index.js';
+import { publishManifest, readTaskFile } from './task-file.js';
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: Record<string, string | undefined>;
+  /** Resolves when serve should stop (default: SIGINT or SIGTERM). */
+  stopSignal?: () => Promise<void>;
+}
+
+const defaultIo = (): CliIo => ({
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+});
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function dataDirOf(argv: { dataDir?: string | undefined }, io: CliIo): string {
+  const dir = argv.dataDir ?? io.env['COHORT_DATA_DIR'];
+  if (!dir) throw new CohortError('CONFIG_INVALID', 'this command needs --data-dir <dir> (or COHORT_DATA_DIR)');
+  return dir;
+}
+
+/** The store of an initialized data directory (never creates one: that is init's job). */
+function withStore<T>(dataDir: string, work: (store: Store) => T): T {
+  const { db } = dataPaths(dataDir);
+  if (!existsSync(db)) {
+    throw new CohortError('CONFIG_INVALID', `${dataDir} is not an initialized data directory; run: cohort-coordinator init --data-dir ${dataDir}`);
+  }
+  const store = openStore(db);
+  try {
+    return work(store);
+  } finally {
+    store.close();
+  }
+}
+
+const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString());
+
+/** Serve flags as a config layer: only the flags given, so lower layers show through. */
+function serveOverrides(a: Record<string, unknown>): ConfigLayer {
+  const layer: ConfigLayer = {};
+  if (a['host'] !== undefined) layer.host = a['host'] as string;
+  if (a['port'] !== undefined) layer.port = a['port'] as number;
+  if (a['tlsCert'] !== undefined || a['tlsKey'] !== undefined) {
+    layer.tls = {};
+    if (a['tlsCert'] !== undefined) layer.tls.cert = a['tlsCert'] as string;
+    if (a['tlsKey'] !== undefined) layer.tls.key = a['tlsKey'] as string;
+  }
+  if (a['maxMessageBytes'] !== undefined || a['chunkBytes'] !== undefined) {
+    layer.limits = {};
+    if (a['maxMessageBytes'] !== undefined) layer.limits.maxMessageBytes = a['maxMessageBytes'] as number;
+    if (a['chunkBytes'] !== undefined) layer.limits.chunkBytes = a['chunkBytes'] as number;
+  }
+  if (a['trainTimeout'] !== undefined || a['evaluateTimeout'] !== undefined) {
+    layer.timeouts = {};
+    if (a['trainTimeout'] !== undefined) layer.timeouts.train = a['trainTimeout'] as number;
+    if (a['evaluateTimeout'] !== undefined) layer.timeouts.evaluate = a['evaluateTimeout'] as number;
+  }
+  if (a['retryDelayMs'] !== undefined) layer.retryDelayMs = a['retryDelayMs'] as number;
+  if (a['logLevel'] !== undefined) layer.logLevel = a['logLevel'] as ConfigLayer['logLevel'];
+  return layer;
+}
+
+const adminOptions = (y: Argv) =>
+  y
+    .option('url', { type: 'string', describe: 'coordinator URL (default: COHORT_COORDINATOR_URL, then <data-dir>/serve.json)' })
+    .option('token', { type: 'string', describe: 'admin token (default: COHORT_ADMIN_TOKEN, then <data-dir>/admin-token)' })
+    .option('ca', { type: 'string', describe: 'CA certificate (PEM) to trust for an https coordinator' });
+
+function adminTarget(a: { dataDir?: string | undefined; url?: string | undefined; token?: string | undefined; ca?: string | undefined }, io: CliIo) {
+  return resolveAdminTarget({
+    ...(a.dataDir ?? io.env['COHORT_DATA_DIR'] ? { dataDir: (a.dataDir ?? io.env['COHORT_DATA_DIR'])! } : {}),
+    ...(a.url ? { url: a.url } : {}),
+    ...(a.token ? { token: a.token } : {}),
+    ...(a.ca ? { caFile: a.ca } : {}),
+    env: io.env,
+  });
+}
+
+export function buildCli(argv: string[], io: CliIo): Argv {
+  return yargs(argv)
+    .scriptName('cohort-coordinator')
+    .usage('$0 <command>\n\nThe CohortFL coordinator: enrolls sites, publishes tasks, runs federated rounds.')
+    .option('data-dir', { type: 'string', describe: 'coordinator data directory (default: COHORT_DATA_DIR)' })
+    .command('init', 'create a data directory: key, store, admin token, config', (y) => y, async (a) => {
+      const r = await initCoordinator(dataDirOf(a, io));
+      io.out(`initialized ${r.paths.dir}`);
+      io.out(`coordinator public key: ${r.publicKey}`);
+      io.out(`fingerprint: ${r.fingerprint}`);
+      io.out(`admin token: ${r.paths.token} (mode 0600)`);
+    })
+    .command(
+      'serve',
+      'run the coordinator server (sites, admin API, /metrics)',
+      (y) =>
+        y
+          .option('config', { type: 'string', describe: 'config file (default: <data-dir>/config.json)' })
+          .option('host', { type: 'string', describe: 'interface to listen on (default 127.0.0.1)' })
+          .option('port', { type: 'number', describe: 'port; 0 picks a free one (default 7300)' })
+          .option('tls-cert', { type: 'string', describe: 'TLS certificate (PEM); with --tls-key serves https' })
+          .option('tls-key', { type: 'string', describe: 'TLS private key (PEM)' })
+          .option('max-message-bytes', { type: 'number', describe: 'largest frame accepted or sent (default 64 MiB)' })
+          .option('chunk-bytes', { type: 'number', describe: 'weights above this many bytes are sent in chunks (default 8 MiB)' })
+          .option('train-timeout', { type: 'number', describe: 'train phase deadline in seconds (default: the task\'s)' })
+          .option('evaluate-timeout', { type: 'number', describe: 'evaluate phase deadline in seconds (default: the task\'s)' })
+          .option('retry-delay-ms', { type: 'number', describe: 'wait before retrying a failed round attempt (default 2000)' })
+          .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'log level (default info)' }),
+      async (a) => {
+        const running = await startCoordinator({
+          dataDir: dataDirOf(a, io),
+          ...(a.config ? { configFile: a.config } : {}),
+          env: io.env,
+          ...serveOverrides(a),
+        });
+        io.out(`cohort-coordinator listening on ${running.url}`);
+        await (io.stopSignal ?? waitForSignal)();
+        await running.close();
+      },
+    )
+    .command('sites', 'enroll, list and revoke sites', (y) =>
+      y
+        .command(
+          'add <name>',
+          'enroll a site by its public key',
+          (s) =>
+            s
+              .positional('name', { type: 'string', demandOption: true, describe: 'site name (a-z, 0-9, . _ -)' })
+              .option('public-key', { type: 'string', demandOption: true, describe: 'the site\'s key, ed25519:… (from cohort-site keygen)' }),
+          (a) => {
+            const row = withStore(dataDirOf(a, io), (store) => store.addSite({ name: a.name, publicKey: a.publicKey, at: Date.now() }));
+            io.out(`enrolled site ${row.name} (fingerprint ${fingerprint(decodePublicKey(row.publicKey))})`);
+          },
+        )
+        .command(
+          'list',
+          'list enrolled sites',
+          (s) => s.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+          (a) => {
+            const sites = withStore(dataDirOf(a, io), (store) => store.listSites());
+            if (a.json) return io.out(JSON.stringify(sites, null, 2));
+            if (sites.length === 0) return io.out('no sites enrolled');
+            for (const s of sites) {
+              io.out(`${s.name}  ${s.status}  ${fingerprint(decodePublicKey(s.publicKey))}  enrolled ${iso(s.enrolledAt)}  last seen ${iso(s.lastSeen)}`);
+            }
+          },
+        )
+        .command(
+          'revoke <name>',
+          'revoke a site (a connected site is disconnected within 2 s)',
+          (s) =>
+            s
+              .positional('name', { type: 'string', demandOption: true })
+              .option('reason', { type: 'string', describe: 'why (kept in the store)' }),
+          (a) => {
+            const at = Date.now();
+            const row = withStore(dataDirOf(a, io), (store) =>
+              store.revokeSite(a.name, { at, ...(a.reason !== undefined ? { reason: a.reason } : {}) }),
+            );
+            io.out(row.revokedAt === at ? `revoked site ${row.name}` : `site ${row.name} was already revoked at ${iso(row.revokedAt)}`);
+          },
+        )
+        .demandCommand(1, 'choose a sites command: add, list or revoke'),
+    )
+    .command('tasks', 'publish tasks', (y) =>
+      y
+        .command(
+          'publish <file>',
+          'publish a task: a manifest .json (sdk buildManifest) or a JS module exporting `task` or default',
+          (s) => s.positional('file', { type: 'string', demandOption: true }),
+          async (a) => {
+            const dataDir = dataDirOf(a, io);
+            const built = await readTaskFile(a.file);
+            const row = withStore(dataDir, (store) => publishManifest(store, built, Date.now()));
+            io.out(`published task ${row.name} ${row.version}: ${row.hash}`);
+          },
+        )
+        .demandCommand(1, 'choose a tasks command: publish'),
+    )
+    .command('rounds', 'start federated rounds on the running server', (y) =>
+      y
+        .command(
+          'start',
+          'start a run of a published task',
+          (s) =>
+            adminOptions(s)
+              .option('task', { type: 'string', demandOption: true, describe: 'task name (latest published) or hash' })
+              .option('rounds', { type: 'number', describe: 'number of rounds (default: the task\'s)' }),
+          async (a) => {
+            const target = adminTarget(a, io);
+            const run = await adminRequest<{ id: number; task: string; taskHash: string; rounds: number }>(target, 'POST', '/api/runs', {
+              task: a.task,
+              ...(a.rounds !== undefined ? { rounds: a.rounds } : {}),
+            });
+            io.out(`started run ${run.id}: task ${run.task} (${run.taskHash}), ${run.rounds} rounds`);
+          },
+        )
+        .demandCommand(1, 'choose a rounds command: start'),
+    )
+    .command(
+      'status',
+      'connected sites, current round and phase, progress, last metrics',
+      (y) => adminOptions(y).option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+      async (a) => {
+        const status = await adminRequest<StatusReport>(adminTarget(a, io), 'GET', '/api/status');
+        if (a.json) io.out(JSON.stringify(status, null, 2));
+        else for (const line of statusLines(status)) io.out(line);
+      },
+    )
+    .demandCommand(1, 'choose a command; see --help')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(null)
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new CohortError('CONFIG_INVALID', message);
+    });
+}
+
+/** Runs one command; returns the process exit code (exitCodeFor the error, 0 on success). */
+export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  try {
+    await buildCli(argv, io).parseAsync();
+    return 0;
+  } catch (error) {
+    io.err(`cohort-coordinator: ${error instanceof Error ? error.message : String(error)}`);
+    return exitCodeFor(error);
+  }
+}

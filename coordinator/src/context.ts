@@ -1,0 +1,60 @@
+/** What the connection handlers share: the store, the sessions, the run driver and the means to answer. */
+import { createEnvelope, LIMITS, type Codec, type Envelope } from '@cohortfl/wire';
+import type { Identity } from '@cohortfl/identity';
+import type { Socket } from 'socket.io';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { REFUSAL_CODES, type Refusal } from './refusals.js';
+import type { RunDriver } from './run-driver.js';
+import type { SessionRegistry } from './session-registry.js';
+import type { Store } from './store/index.js';
+
+export interface CoordinatorContext {
+  store: Store;
+  sessions: SessionRegistry;
+  driver: RunDriver;
+  codec: Codec;
+  identity: Identity;
+  /** The coordinator's key in text form, as sites pin it. */
+  publicKeyText: string;
+  logger: Logger;
+  metrics: Metrics;
+  now: () => number;
+}
+
+/** Encode and emit one envelope; false if the socket is gone or the envelope is refused by our own codec. */
+export function sendEnvelope(ctx: CoordinatorContext, socket: Socket, envelope: Envelope): boolean {
+  if (!socket.connected) return false;
+  let bytes: Uint8Array;
+  try {
+    bytes = ctx.codec.encode(envelope);
+  } catch (error) {
+    ctx.logger.error({ err: error, type: envelope.type }, 'could not encode an outgoing message');
+    return false;
+  }
+  socket.emit('msg', bytes);
+  return true;
+}
+
+function clip(message: string): string {
+  return message.length <= LIMITS.MESSAGE_MAX ? message : `${message.slice(0, LIMITS.MESSAGE_MAX - 1)}…`;
+}
+
+/**
+ * Every refusal: one log line with its reason, one count, and an `error {code, message}`
+ * to the sender. Before welcome (`close`) the connection is then closed; after it, it stays open.
+ */
+export function refuse(
+  ctx: CoordinatorContext,
+  socket: Socket,
+  site: string | undefined,
+  reason: Refusal,
+  message: string,
+  close: boolean,
+): void {
+  const code = REFUSAL_CODES[reason];
+  ctx.metrics.rejected(reason);
+  ctx.logger.warn({ site, reason, code, close }, `refused: ${clip(message)}`);
+  sendEnvelope(ctx, socket, createEnvelope('error', { code, message: clip(message) }));
+  if (close) socket.disconnect(true);
+}

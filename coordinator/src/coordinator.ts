@@ -1,0 +1,175 @@
+/**
+ * `startCoordinator`: one HTTP(S) server carrying socket.io (the sites), the admin
+ * API, /metrics and /healthz, over an initialized data directory. `serve` is this
+ * plus a stdout line and signal handling; tests start it in-process on port 0.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { encodePublicKey, readKeyFile } from '@cohortfl/identity';
+import { initBackend } from '@cohortfl/ml';
+import { CohortError, createCodec, msgpackrParser } from '@cohortfl/wire';
+import { createAdminAuth } from './admin-auth.js';
+import type { ConfigLayer, CoordinatorConfig } from './config.js';
+import { handleConnection, sweepRevoked } from './connection.js';
+import type { CoordinatorContext } from './context.js';
+import { ADMIN_TOKEN_META, dataPaths } from './data-dir.js';
+import { createHttpHandler } from './http-api.js';
+import { loadConfig } from './load-config.js';
+import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { replaceFile } from './private-file.js';
+import { RunDriver } from './run-driver.js';
+import { SessionRegistry } from './session-registry.js';
+import { openStore, type Store } from './store/index.js';
+
+/** How often connected sites are checked against the store for revocation. */
+export const REVOCATION_SWEEP_MS = 2000;
+
+export interface StartCoordinatorOptions extends ConfigLayer {
+  dataDir: string;
+  /** Another config file than <dataDir>/config.json. */
+  configFile?: string;
+  /** Environment to read COHORT_* settings from (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface RunningCoordinator {
+  url: string;
+  port: number;
+  /** The coordinator's public key, `ed25519:…`. */
+  publicKey: string;
+  config: CoordinatorConfig;
+  /** Stop accepting, close every socket, close the store. The running run stays resumable. */
+  close(): Promise<void>;
+}
+
+function urlOf(config: CoordinatorConfig, port: number): string {
+  // A wildcard bind is reachable locally at loopback; serve.json is read by local CLIs.
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host;
+  return `${config.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function openInitializedStore(dataDir: string): { store: Store; tokenHash: string } {
+  const paths = dataPaths(dataDir);
+  if (!existsSync(paths.db) || !existsSync(paths.key)) {
+    throw new CohortError('CONFIG_INVALID', `${paths.dir} is not an initialized data directory; run: cohort-coordinator init --data-dir ${paths.dir}`);
+  }
+  const store = openStore(paths.db);
+  const tokenHash = store.getMeta(ADMIN_TOKEN_META);
+  if (tokenHash === undefined) {
+    store.close();
+    throw new CohortError('CONFIG_INVALID', `the store in ${paths.dir} holds no admin token hash; it was not made by init`);
+  }
+  return { store, tokenHash };
+}
+
+function listen(server: HttpServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error) => reject(new CohortError('CONFIG_INVALID', `cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Two servers on one store would both drive its run; a serve.json of a live other process means one is up. */
+function refuseSecondServer(servePath: string): void {
+  let pid: unknown;
+  try {
+    pid = (JSON.parse(readFileSync(servePath, 'utf8')) as { pid?: unknown }).pid;
+  } catch {
+    return; // no file (or unreadable leftovers): nobody is serving
+  }
+  if (typeof pid !== 'number' || pid === process.pid) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // a crashed server's file: its process is gone
+  }
+  throw new CohortError('CONFIG_INVALID', `another coordinator (pid ${pid}) is serving this data directory; stop it first (or remove ${servePath} if that pid is not a coordinator)`);
+}
+
+export async function startCoordinator(options: StartCoordinatorOptions): Promise<RunningCoordinator> {
+  const { dataDir, configFile, env, ...overrides } = options;
+  const paths = dataPaths(dataDir);
+  refuseSecondServer(paths.serve);
+  const config = loadConfig({ dataDir, ...(configFile ? { configFile } : {}), env: env ?? process.env, overrides });
+  const identity = readKeyFile(paths.key);
+  const { store, tokenHash } = openInitializedStore(dataDir);
+  const logger = createLogger(config.logLevel);
+  let server: HttpServer | undefined;
+  let driver: RunDriver | undefined;
+  try {
+    const backend = await initBackend(undefined, { quiet: true });
+    logger.info({ backend }, 'TensorFlow.js backend ready');
+    const metrics = createMetrics();
+    const sessions = new SessionRegistry();
+    driver = new RunDriver({ store, sessions, identity, config, logger, metrics });
+    const ctx: CoordinatorContext = {
+      store,
+      sessions,
+      driver,
+      codec: createCodec({ maxMessageBytes: config.limits.maxMessageBytes }),
+      identity,
+      publicKeyText: encodePublicKey(identity.publicKey),
+      logger,
+      metrics,
+      now: Date.now,
+    };
+    const handler = createHttpHandler({ store, driver, sessions, metrics, auth: createAdminAuth(tokenHash), logger });
+    server = config.tls
+      ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, handler)
+      : createHttpServer(handler);
+    const io = new Server(server, {
+      parser: msgpackrParser,
+      maxHttpBufferSize: config.limits.maxMessageBytes + 65536,
+      serveClient: false,
+      transports: ['websocket'],
+    });
+    io.on('connection', (socket) => handleConnection(ctx, socket));
+    await driver.resume();
+    const port = await listen(server, config.host, config.port);
+    const url = urlOf(config, port);
+    const sweep = setInterval(() => sweepRevoked(ctx), REVOCATION_SWEEP_MS);
+    replaceFile(paths.serve, `${JSON.stringify({ url, pid: process.pid })}\n`);
+    logger.info({ url }, 'listening');
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        clearInterval(sweep);
+        driver!.stop();
+        const httpServer = server!;
+        await new Promise<void>((resolve) => {
+          void io.close(() => resolve());
+          httpServer.closeAllConnections();
+        });
+        store.close();
+        removeServeFile(paths.serve, url);
+        logger.info('stopped');
+      })();
+      return closing;
+    };
+    return { url, port, publicKey: ctx.publicKeyText, config, close };
+  } catch (error) {
+    driver?.stop();
+    server?.close();
+    store.close();
+    throw error;
+  }
+}
+
+/** serve.json describes this server only while it runs; leave another server's file alone. */
+function removeServeFile(path: string, url: string): void {
+  try {
+    const current = JSON.parse(readFileSync(path, 'utf8')) as { url?: unknown; pid?: unknown };
+    if (current.url === url && current.pid === process.pid) rmSync(path);
+  } catch {
+    // Already gone or unreadable: nothing of ours to remove.
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * A scripted site for the coordinator's tests: socket.io-client + the wire codec +
+ * identity, speaking the real protocol, with hooks to misbehave (forged signatures,
+ * NaN updates, replays, wrong versions).
+ */
+import { io, type Socket } from 'socket.io-client';
+import { decodePublicKey, encodePublicKey, generateIdentity, signChallenge, type Identity } from '@cohortfl/identity';
+import { signEnvelope, verifyEnvelope } from '@cohortfl/protocol';
+import {
+  ChunkAssembler,
+  createCodec,
+  createEnvelope,
+  encodeBody,
+  msgpackrParser,
+  PROTOCOL_VERSION,
+  type Envelope,
+  type EvalResult,
+  type RoundStart,
+  type UpdateSubmit,
+} from '@cohortfl/wire';
+
+const codec = createCodec();
+
+export type Answer = 'answer' | 'silent';
+
+export interface Behavior {
+  /** The update for a train round/start (default: every weight + `delta`). */
+  update?: (start: RoundStart, weights: Float32Array) => Float32Array;
+  /** Per-weight delta of the default update. */
+  delta?: number;
+  /** Called for each assembled round/start; may send extra frames; 'silent' = do not answer. */
+  before?: (start: RoundStart, site: FakeSite) => Answer | void;
+  /** Called after the answer was sent. */
+  after?: (start: RoundStart, sent: Envelope, site: FakeSite) => void;
+  numExamples?: number;
+}
+
+export class FakeSite {
+  readonly socket: Socket;
+  readonly identity: Identity;
+  readonly inbox: Envelope[] = [];
+  /** Envelopes this site sent in answer to round/start, in order. */
+  readonly answers: Envelope[] = [];
+  /** round/start messages whose coordinator signature verified / did not. */
+  readonly starts: RoundStart[] = [];
+  badStarts = 0;
+  disconnected = false;
+  private readonly consumed = new Set<Envelope>();
+  private readonly listeners = new Set<() => void>();
+  private assembler: { start: RoundStart; chunks: ChunkAssembler } | undefined;
+
+  constructor(
+    readonly url: string,
+    readonly name: string,
+    identity?: Identity,
+  ) {
+    this.identity = identity ?? generateIdentity();
+    this.socket = io(url, { parser: msgpackrParser, transports: ['websocket'], reconnection: false, forceNew: true });
+    this.socket.on('msg', (bytes: Uint8Array) => {
+      this.inbox.push(codec.decode(bytes));
+      this.notify();
+    });
+    this.socket.on('disconnect', () => {
+      this.disconnected = true;
+      this.notify();
+    });
+  }
+
+  get publicKeyText(): string {
+    return encodePublicKey(this.identity.publicKey);
+  }
+
+  private notify(): void {
+    for (const l of [...this.listeners]) l();
+  }
+
+  /** Resolves when `check` returns a value (re-checked on every message and on disconnect). */
+  until<T>(check: () => T | undefined, what: string, timeoutMs = 8000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const attempt = () => {
+        const value = check();
+        if (value === undefined) return;
+        this.listeners.delete(attempt);
+        clearTimeout(timer);
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(attempt);
+        reject(new Error(`${this.name}: timed out waiting for ${what}`));
+      }, timeoutMs);
+      this.listeners.add(attempt);
+      attempt();
+    });
+  }
+
+  /** The first message not yet taken that matches. */
+  next(match: (env: Envelope) => boolean, what: string, timeoutMs?: number): Promise<Envelope> {
+    return this.until(() => {
+      const found = this.inbox.find((env) => !this.consumed.has(env) && match(env));
+      if (found) this.consumed.add(found);
+      return found;
+    }, what, timeoutMs);
+  }
+
+  nextOfType<T extends Envelope['type']>(type: T, timeoutMs?: number): Promise<Extract<Envelope, { type: T }>> {
+    return this.next((e) => e.type === type, type, timeoutMs) as Promise<Extract<Envelope, { type: T }>>;
+  }
+
+  waitDisconnect(timeoutMs?: number): Promise<true> {
+    return this.until(() => (this.disconnected ? true : undefined), 'disconnect', timeoutMs);
+  }
+
+  send(envelope: Envelope): void {
+    this.socket.emit('msg', codec.encode(envelope));
+  }
+
+  /** Bytes as they are, without the codec's checks (for frames our own codec would refuse). */
+  sendBytes(bytes: Uint8Array): void {
+    this.socket.emit('msg', bytes);
+  }
+
+  sendUnchecked(envelope: unknown): void {
+    this.sendBytes(encodeBody(envelope));
+  }
+
+  /** hello → challenge → auth; resolves with the welcome or the error that ended it. */
+  async handshake(options: { protocolVersion?: string; signWith?: Identity } = {}): Promise<Envelope> {
+    const hello = { site: this.name, protocolVersion: options.protocolVersion ?? PROTOCOL_VERSION, publicKey: this.publicKeyText };
+    this.sendUnchecked(createEnvelope('hello', hello));
+    const first = await this.next((e) => e.type === 'challenge' || e.type === 'error', 'challenge');
+    if (first.type !== 'challenge') return first;
+    const { challenge, coordinatorPublicKey } = first.body;
+    const pinned = decodePublicKey(coordinatorPublicKey);
+    const signer = options.signWith ?? this.identity;
+    const signature = signChallenge(signer.secretKey, { challenge, site: this.name, coordinatorPublicKey: pinned });
+    this.send(createEnvelope('auth', { site: this.name, signature }));
+    return this.next((e) => e.type === 'welcome' || e.type === 'error', 'welcome');
+  }
+
+  /** Handshake, then `status {ready: true}`, then answer every round with `behavior`. */
+  async join(coordinatorKey: Uint8Array, behavior: Behavior = {}): Promise<void> {
+    const welcome = await this.handshake();
+    if (welcome.type !== 'welcome') throw new Error(`${this.name}: handshake refused: ${JSON.stringify(welcome.body)}`);
+    this.answerRounds(coordinatorKey, behavior);
+    this.send(createEnvelope('status', { ready: true }));
+  }
+
+  answerRounds(coordinatorKey: Uint8Array, behavior: Behavior): void {
+    this.socket.on('msg', () => {
+      const env = this.inbox.at(-1)!;
+      if (env.type === 'round/start') {
+        if (!verifyEnvelope(coordinatorKey, env)) {
+          this.badStarts += 1;
+          return;
+        }
+        if (env.body.weightsChunks === undefined) this.onStart(env.body, env.body.weights, behavior);
+        else {
+          const expect = { taskHash: env.body.taskHash, round: env.body.round, attempt: env.body.attempt, hash: env.body.weightsHash!, total: env.body.weightsChunks };
+          this.assembler = { start: env.body, chunks: new ChunkAssembler({ expect }) };
+        }
+      } else if (env.type === 'model/chunk' && this.assembler) {
+        const weights = this.assembler.chunks.accept(env.body);
+        if (weights) this.onStart(this.assembler.start, weights, behavior);
+      }
+    });
+  }
+
+  private onStart(start: RoundStart, weights: Float32Array, behavior: Behavior): void {
+    this.starts.push({ ...start, weights });
+    if (behavior.before?.(start, this) === 'silent') return;
+    const envelope = start.phase === 'train' ? this.updateFor(start, weights, behavior) : this.evalFor(start, behavior);
+    this.send(envelope);
+    this.answers.push(envelope);
+    behavior.after?.(start, envelope, this);
+  }
+
+  sign<E extends Envelope>(envelope: E, signer: Identity = this.identity): E {
+    return signEnvelope(signer.secretKey, envelope);
+  }
+
+  updateBody(start: RoundStart, update: Float32Array, numExamples = 10): UpdateSubmit {
+    const { taskHash, round, attempt } = start;
+    return { type: 'update/submit', taskHash, round, attempt, site: this.name, update, numExamples, metrics: { loss: 0.5 } };
+  }
+
+  updateFor(start: RoundStart, weights: Float32Array, behavior: Behavior = {}): Envelope {
+    const update = behavior.update?.(start, weights) ?? new Float32Array(weights.length).fill(behavior.delta ?? 0.01);
+    return this.sign(createEnvelope('update/submit', this.updateBody(start, update, behavior.numExamples)));
+  }
+
+  evalFor(start: RoundStart, behavior: Behavior = {}): Envelope {
+    const { taskHash, round, attempt } = start;
+    const body: EvalResult = { type: 'eval/result', taskHash, round, attempt, site: this.name, numExamples: behavior.numExamples ?? 10, metrics: { auc: 0.75, loss: 0.4 } };
+    return this.sign(createEnvelope('eval/result', body));
+  }
+
+  close(): void {
+    this.socket.disconnect();
+  }
+}

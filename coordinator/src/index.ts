@@ -1,0 +1,16 @@
+export { startCoordinator, REVOCATION_SWEEP_MS } from './coordinator.js';
+export type { RunningCoordinator, StartCoordinatorOptions } from './coordinator.js';
+export { initCoordinator } from './init.js';
+export type { InitResult } from './init.js';
+export { DEFAULTS, ENV_VARS, LOG_LEVELS, mergeConfig, parseLayer, layerFromEnv } from './config.js';
+export type { ConfigLayer, CoordinatorConfig, LogLevel } from './config.js';
+export { loadConfig } from './load-config.js';
+export type { ConfigSources } from './load-config.js';
+export { dataPaths } from './data-dir.js';
+export type { DataPaths } from './data-dir.js';
+export { REFUSALS, REFUSAL_CODES } from './refusals.js';
+export type { Refusal } from './refusals.js';
+export { readTaskFile, publishManifest } from './task-file.js';
+export { runCli } from './cli-app.js';
+export type { CliIo } from './cli-app.js';
+export type { StatusReport } from './reports.js';

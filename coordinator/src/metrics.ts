@@ -1,0 +1,64 @@
+/**
+ * The coordinator's Prometheus metrics, on a registry of its own (two coordinators
+ * in one process, as in tests, never share counters). Labels are outcomes, phases
+ * and refusal reasons only: never a patient, record or free-text value.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { REFUSALS, type Refusal } from './refusals.js';
+
+const DURATION_BUCKETS = [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
+
+export interface Metrics {
+  registry: Registry;
+  roundsTotal: Counter<'outcome'>;
+  roundDuration: Histogram;
+  phaseDuration: Histogram<'phase'>;
+  connectedSites: Gauge;
+  updateBytes: Counter;
+  messagesRejected: Counter<'reason'>;
+  currentRound: Gauge;
+  rejected(reason: Refusal): void;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const roundsTotal = new Counter({ name: 'cohort_rounds_total', help: 'Round attempts by outcome', labelNames: ['outcome'], registers });
+  const roundDuration = new Histogram({
+    name: 'cohort_round_duration_seconds',
+    help: 'Wall time of completed rounds, first round/start to saved checkpoint',
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const phaseDuration = new Histogram({
+    name: 'cohort_phase_duration_seconds',
+    help: 'Wall time of train and evaluate phases',
+    labelNames: ['phase'],
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const connectedSites = new Gauge({ name: 'cohort_connected_sites', help: 'Authenticated site connections', registers });
+  const updateBytes = new Counter({ name: 'cohort_update_bytes_total', help: 'Bytes of update/submit frames received', registers });
+  const messagesRejected = new Counter({
+    name: 'cohort_messages_rejected_total',
+    help: 'Messages refused, by reason',
+    labelNames: ['reason'],
+    registers,
+  });
+  const currentRound = new Gauge({ name: 'cohort_current_round', help: 'Round number of the running run (0 when idle)', registers });
+  // Known label values start at zero, so a dashboard sees a flat line rather than no series.
+  for (const outcome of ['completed', 'failed']) roundsTotal.labels(outcome).inc(0);
+  for (const reason of REFUSALS) messagesRejected.labels(reason).inc(0);
+  for (const phase of ['train', 'evaluate']) phaseDuration.zero({ phase });
+  return {
+    registry,
+    roundsTotal,
+    roundDuration,
+    phaseDuration,
+    connectedSites,
+    updateBytes,
+    messagesRejected,
+    currentRound,
+    rejected: (reason) => messagesRejected.labels(reason).inc(),
+  };
+}

@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodePublicKey, encodePublicKey, generateIdentity } from '@cohortfl/identity';
+import { initialWeights } from '@cohortfl/ml';
+import { parseManifest, type BuiltManifest } from '@cohortfl/sdk';
+import { createEnvelope, type Envelope, type RoundStart } from '@cohortfl/wire';
+import type { RunningCoordinator } from './coordinator.js';
+import { FakeSite, type Behavior } from './fake-site.test-suite.js';
+import { adminToken, api, enroll, makeDataDir, metric, publish, removeDataDirs, startTest, tinyTask, waitUntil, withStore } from './fixtures.test-suite.js';
+import type { StartCoordinatorOptions } from './coordinator.js';
+
+let dataDir: string;
+let c: RunningCoordinator | undefined;
+let sites: FakeSite[] = [];
+
+afterEach(async () => {
+  for (const s of sites) s.close();
+  sites = [];
+  await c?.close();
+  c = undefined;
+  removeDataDirs();
+});
+
+async function federation(task: BuiltManifest, options: Omit<StartCoordinatorOptions, 'dataDir'>, behaviors: Record<string, Behavior>) {
+  dataDir = await makeDataDir();
+  publish(dataDir, task);
+  const identities = Object.keys(behaviors).map((name) => ({ name, identity: generateIdentity() }));
+  for (const { name, identity } of identities) enroll(dataDir, name, encodePublicKey(identity.publicKey));
+  c = await startTest(dataDir, options);
+  const key = decodePublicKey(c.publicKey);
+  for (const { name, identity } of identities) {
+    const s = new FakeSite(c.url, name, identity);
+    sites.push(s);
+    await s.join(key, behaviors[name]);
+  }
+  return { key, token: adminToken(dataDir) };
+}
+
+async function runToEnd(token: string, rounds: number, taskName = 'tiny'): Promise<any> {
+  const started = await api(c!, '/api/runs', { method: 'POST', token, body: { task: taskName, rounds } });
+  expect(started.status).toBe(201);
+  return waitUntil(async () => {
+    const r = await api(c!, `/api/runs/${started.json.id}`, { token });
+    return r.json.run.status === 'completed' ? r.json : undefined;
+  }, 'run completion', 20_000);
+}
+
+const rejected = (reason: string) => metric(c!, 'cohort_messages_rejected_total', `reason="${reason}"`);
+
+describe('a run over real socket.io', () => {
+  it('completes N rounds with chunked, signed round/starts; every round is stored with its checkpoint', async () => {
+    const task = await tinyTask();
+    const { token } = await federation(task, { limits: { chunkBytes: 8 } }, { 'site-a': { delta: 0.01 }, 'site-b': { delta: 0.03 } });
+    const report = await runToEnd(token, 3);
+    expect(report.rounds.map((r: { round: number; attempt: number; trained: string[] }) => [r.round, r.attempt, r.trained])).toEqual([
+      [1, 1, ['site-a', 'site-b']],
+      [2, 1, ['site-a', 'site-b']],
+      [3, 1, ['site-a', 'site-b']],
+    ]);
+    expect(report.rounds[2].perSite).toEqual([
+      { site: 'site-a', numExamples: 10, metrics: { auc: 0.75, loss: 0.4 } },
+      { site: 'site-b', numExamples: 10, metrics: { auc: 0.75, loss: 0.4 } },
+    ]);
+    // FedAvg of +0.01 and +0.03 with equal weights: +0.02 per round.
+    const start = await initialWeights(parseManifest(task.json, task.hash).manifest.task.model, 11);
+    const last = withStore(dataDir, (store) => {
+      expect(store.completedRounds(report.run.id)).toHaveLength(3);
+      return store.lastCheckpoint(report.run.id)!;
+    });
+    expect(last.round).toBe(3);
+    [...last.weights].forEach((w, i) => expect(w).toBeCloseTo(start[i]! + 0.06, 5));
+
+    for (const s of sites) {
+      expect(s.badStarts).toBe(0);
+      expect(s.inbox.find((e) => e.type === 'task/manifest')?.body).toEqual({ hash: task.hash, json: task.json });
+      const starts = s.inbox.filter((e): e is Extract<Envelope, { type: 'round/start' }> => e.type === 'round/start');
+      expect(starts).toHaveLength(6); // train + evaluate × 3
+      expect(starts.every((e) => e.body.weights.length === 0 && e.body.weightsChunks === 2)).toBe(true); // 12 bytes in 8-byte chunks
+      expect(s.starts[0]!.weights).toEqual(start); // round 1 trains from the task's initial weights, reassembled
+      expect(s.starts[2]!.weights).toEqual(s.starts[1]!.weights); // round 2 trains on what round 1 evaluated
+    }
+    expect(await metric(c!, 'cohort_rounds_total', 'outcome="completed"')).toBe(3);
+    expect(await metric(c!, 'cohort_update_bytes_total')).toBeGreaterThan(0);
+    const status = await api(c!, '/api/status', { token });
+    expect(status.json).toMatchObject({ run: { status: 'completed', rounds: 3 }, phase: 'done', lastRound: { round: 3, evalMetrics: { auc: 0.75 } } });
+  });
+
+  it('refuses a forged update signature (bad_signature); the round goes on with the other site', async () => {
+    const forger = generateIdentity();
+    const task = await tinyTask({ minSites: 1 });
+    const forge: Behavior = {
+      before: (start: RoundStart, site) => {
+        if (start.phase !== 'train') return;
+        const update = new Float32Array(3).fill(5);
+        site.send(site.sign(createEnvelope('update/submit', site.updateBody(start, update)), forger));
+        return 'silent';
+      },
+    };
+    const { token } = await federation(task, { timeouts: { train: 1, evaluate: 5 } }, { honest: {}, forger: forge });
+    const report = await runToEnd(token, 1);
+    const round = report.rounds[0];
+    expect(round.trained).toEqual(['honest']);
+    expect(round.failures).toEqual([{ site: 'forger', reason: 'TIMEOUT', message: expect.any(String) }]);
+    expect(round.perSite.map((p: { site: string }) => p.site)).toEqual(['forger', 'honest']);
+    expect(await rejected('bad_signature')).toBe(1);
+    const forgerSite = sites.find((s) => s.name === 'forger')!;
+    expect(forgerSite.inbox.some((e) => e.type === 'error' && e.body.code === 'SIGNATURE_INVALID')).toBe(true);
+    expect(forgerSite.disconnected).toBe(false);
+  });
+
+  it('refuses a NaN update, a duplicate and a replayed earlier-round update; the run completes', async () => {
+    const task = await tinyTask();
+    const first = new Map<string, Envelope>();
+    const nanThenGood: Behavior = {
+      before: (start, site) => {
+        if (start.phase !== 'train' || start.round !== 1) return;
+        const update = new Float32Array(3).fill(0.01);
+        update[1] = Number.NaN;
+        // Signed correctly: the refusal must come from the NaN, not the signature. Our own codec would refuse to encode it.
+        site.sendUnchecked(site.sign(createEnvelope('update/submit', site.updateBody(start, update))));
+      },
+      after: (start, sent, site) => {
+        if (start.phase !== 'train') return;
+        if (start.round === 1) first.set(site.name, sent);
+        else site.send(first.get(site.name)!); // round 1's update again, during round 2
+      },
+    };
+    const twice: Behavior = {
+      after: (start, sent, site) => {
+        if (start.phase === 'train' && start.round === 1) site.send(sent);
+      },
+    };
+    const { token } = await federation(task, {}, { 'site-a': twice, 'site-b': nanThenGood });
+    const report = await runToEnd(token, 2);
+    expect(report.rounds.map((r: { trained: string[] }) => r.trained)).toEqual([['site-a', 'site-b'], ['site-a', 'site-b']]);
+    const b = sites.find((s) => s.name === 'site-b')!;
+    const a = sites.find((s) => s.name === 'site-a')!;
+    await b.next((e) => e.type === 'error' && e.body.code === 'REPLAYED', 'replay refusal');
+    expect(await rejected('non_finite')).toBe(1);
+    expect(await rejected('duplicate')).toBe(1);
+    expect(await rejected('replayed')).toBe(1);
+    expect(a.inbox.filter((e) => e.type === 'error').map((e) => e.body)).toEqual([{ code: 'REPLAYED', message: expect.any(String) }]);
+    const bErrors = b.inbox.filter((e) => e.type === 'error').map((e) => e.type === 'error' && e.body.code);
+    expect(bErrors).toEqual(['MESSAGE_INVALID', 'REPLAYED']);
+  });
+});

@@ -1,0 +1,298 @@
+/**
+ * Drives the active run: feeds CoordinatorRun with the ready sites, the messages
+ * that passed validation, site losses and the clock, and carries out its actions
+ * (send round/start, arm the phase deadline, persist completed rounds BEFORE the
+ * next one starts, retry failed attempts after retryDelayMs, finish the run).
+ * All round logic stays in @cohortfl/protocol.
+ */
+import { ReplayGuard, type Identity } from '@cohortfl/identity';
+import type { CoordinatorAction, CoordinatorRun, RejectReason } from '@cohortfl/protocol';
+import type { Task } from '@cohortfl/sdk';
+import type { Strategy } from '@cohortfl/strategies';
+import { CohortError, createEnvelope, type Envelope, type Phase, type SiteMessage } from '@cohortfl/wire';
+import type { CoordinatorConfig } from './config.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { Deadline } from './deadline.js';
+import { refusalOfReject } from './refusals.js';
+import { RoundStartEnvelopes } from './round-start.js';
+import { markInterrupted, setupRun, taskOf, timeoutsMs, type RunSetup } from './run-setup.js';
+import type { SessionRegistry } from './session-registry.js';
+import type { RunRow, Store, TaskRow } from './store/index.js';
+
+export interface RunDriverDeps {
+  store: Store;
+  sessions: SessionRegistry;
+  identity: Identity;
+  config: CoordinatorConfig;
+  logger: Logger;
+  metrics: Metrics;
+  now?: () => number;
+}
+
+export interface ActiveRun {
+  row: RunRow;
+  taskRow: TaskRow;
+  task: Task;
+  strategy: Strategy;
+  run: CoordinatorRun;
+  /** Per run: round numbers restart at 1 in every run. */
+  guard: ReplayGuard;
+  phase: { phase: Phase; at: number } | undefined;
+}
+
+/** Polling for ready sites never runs hotter than this, even with retryDelayMs 0. */
+const MIN_WAIT_MS = 50;
+
+export class RunDriver {
+  private active: ActiveRun | undefined;
+  private starting = false;
+  private stopped = false;
+  private readonly queue: CoordinatorAction[] = [];
+  private readonly lost = new Set<string>();
+  private draining = false;
+  private startWanted = false;
+  private readonly deadline: Deadline;
+  private waitTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly envelopes: RoundStartEnvelopes;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: RunDriverDeps) {
+    this.envelopes = new RoundStartEnvelopes(deps.identity.secretKey, deps.config.limits.chunkBytes);
+    this.now = deps.now ?? Date.now;
+    this.deadline = new Deadline(this.now, (now) => {
+      if (this.active) this.dispatch(this.active.run.tick(now));
+    });
+  }
+
+  get current(): ActiveRun | undefined {
+    return this.active;
+  }
+
+  /** At start-up: continue the store's running run, if any, from its last checkpoint. */
+  async resume(): Promise<void> {
+    const { store, logger } = this.deps;
+    const row = store.activeRun();
+    if (!row) return;
+    const taskRow = store.getTask(row.taskHash);
+    if (!taskRow) throw new CohortError('INTERNAL', `run ${row.id} names task ${row.taskHash}, which the store does not hold`);
+    const at = this.now();
+    markInterrupted(store, row.id, at);
+    const setup = await setupRun(store, this.deps.config, row, taskRow);
+    if (setup.run.finished) {
+      // Stopped between saving the last round and finishing the run.
+      store.finishRun(row.id, { status: 'completed', at });
+      return;
+    }
+    logger.info({ run: row.id, task: taskRow.name, round: setup.completedRounds + 1, attempt: setup.firstAttempt }, 'resuming run');
+    this.activate(row, taskRow, setup);
+  }
+
+  /** POST /api/runs: create the run, announce its task, start round 1 when enough sites are ready. */
+  async startRun(taskRef: string, rounds?: number): Promise<RunRow> {
+    const { store, config } = this.deps;
+    if (this.stopped) throw new CohortError('INTERNAL', 'the coordinator is shutting down');
+    const running = this.active?.row ?? store.activeRun();
+    if (running || this.starting) {
+      throw new CohortError('CONFIG_INVALID', `${running ? `run ${running.id}` : 'a run'} is still running; one run at a time`, {
+        details: { httpStatus: 409 },
+      });
+    }
+    const taskRow = store.findTask(taskRef);
+    if (!taskRow) throw new CohortError('NOT_FOUND', `no published task is named or hashed '${taskRef}'`);
+    const task = taskOf(taskRow);
+    this.starting = true;
+    try {
+      const runConfig = { timeoutMs: timeoutsMs(config, task), chunkBytes: config.limits.chunkBytes, retryDelayMs: config.retryDelayMs };
+      const row = store.createRun({ taskHash: taskRow.hash, rounds: rounds ?? task.rounds, config: runConfig, at: this.now() });
+      try {
+        this.activate(row, taskRow, await setupRun(store, config, row, taskRow));
+      } catch (error) {
+        store.finishRun(row.id, { status: 'aborted', at: this.now(), message: (error as Error).message });
+        throw error;
+      }
+      return row;
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  /** The `task/manifest` of the active run, for a site that just became ready. */
+  manifestEnvelope(): Envelope | undefined {
+    const a = this.active;
+    return a && createEnvelope('task/manifest', { hash: a.taskRow.hash, json: a.taskRow.manifestJson });
+  }
+
+  siteReady(site: string): void {
+    const manifest = this.manifestEnvelope();
+    if (manifest) this.deps.sessions.get(site)?.send(manifest);
+    this.tryStart();
+  }
+
+  siteLost(site: string): void {
+    const a = this.active;
+    if (a && !this.stopped) this.dispatch(a.run.siteLost(this.now(), site));
+  }
+
+  /** A validated round message; returns the engine's refusals for the caller to answer. */
+  receive(site: string, message: SiteMessage): { reason: RejectReason; message: string }[] {
+    const a = this.active;
+    if (!a || this.stopped) return [{ reason: 'WRONG_TASK', message: 'no run is active' }];
+    const actions = a.run.receive(this.now(), site, message);
+    const rejected = actions.flatMap((x) => (x.kind === 'rejected' ? [{ reason: x.reason, message: x.message }] : []));
+    this.dispatch(actions.filter((x) => x.kind !== 'rejected'));
+    return rejected;
+  }
+
+  /** Stop timers; the store keeps the run 'running' so the next start resumes it. */
+  stop(): void {
+    this.stopped = true;
+    this.clearTimers();
+  }
+
+  private clearTimers(): void {
+    this.deadline.clear();
+    for (const t of [this.waitTimer, this.retryTimer]) if (t) clearTimeout(t);
+    this.waitTimer = this.retryTimer = undefined;
+  }
+
+  private activate(row: RunRow, taskRow: TaskRow, setup: RunSetup): void {
+    this.active = { row, taskRow, task: setup.task, strategy: setup.strategy, run: setup.run, guard: new ReplayGuard(), phase: undefined };
+    this.deps.metrics.currentRound.set(setup.run.status.round);
+    const manifest = this.manifestEnvelope()!;
+    for (const session of this.deps.sessions.list()) session.send(manifest);
+    this.tryStart();
+  }
+
+  private tryStart(): void {
+    const a = this.active;
+    if (!a || this.stopped || this.draining || a.run.finished || a.run.status.phase !== 'idle' || this.retryTimer) return;
+    const ready = this.deps.sessions.readySites();
+    if (ready.length < a.task.minSites) {
+      if (!this.waitTimer) {
+        this.waitTimer = setTimeout(() => {
+          this.waitTimer = undefined;
+          this.tryStart();
+        }, Math.max(this.deps.config.retryDelayMs, MIN_WAIT_MS));
+      }
+      return;
+    }
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+    const now = this.now();
+    const { round, attempt } = a.run.status;
+    this.guarded(() => {
+      this.deps.store.startAttempt({ runId: a.row.id, round, attempt, at: now });
+      this.dispatch(a.run.startRound(now, ready));
+    });
+  }
+
+  private dispatch(actions: CoordinatorAction[]): void {
+    // After stop() nothing more is written: a closing server's disconnects must not fail rounds.
+    if (this.stopped) return;
+    this.queue.push(...actions);
+    if (this.draining) return;
+    this.draining = true;
+    this.guarded(() => {
+      try {
+        // Actions run in the order the engine produced them; engine calls caused by
+        // them (lost sites) wait until the batch is done, so a stale deadline never
+        // overrides a newer one.
+        for (;;) {
+          const action = this.queue.shift();
+          if (action) {
+            this.apply(action);
+            continue;
+          }
+          const site = this.lost.values().next();
+          if (site.done || !this.active) break;
+          this.lost.delete(site.value);
+          this.queue.push(...this.active.run.siteLost(this.now(), site.value));
+        }
+      } finally {
+        this.queue.length = 0;
+        this.lost.clear();
+        this.draining = false;
+      }
+    });
+    if (this.startWanted) {
+      this.startWanted = false;
+      this.tryStart();
+    }
+  }
+
+  /** A store or engine failure stops driving the run; it stays 'running' in the store and resumes at the next start. */
+  private guarded(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.deps.logger.error({ err: error, run: this.active?.row.id }, 'run driver failed; restart the coordinator to resume the run');
+      this.clearTimers();
+      this.active = undefined;
+    }
+  }
+
+  private apply(action: CoordinatorAction): void {
+    const a = this.active;
+    if (!a) return;
+    const { logger, metrics, store } = this.deps;
+    switch (action.kind) {
+      case 'phase-started':
+        this.endPhase(a);
+        a.phase = { phase: action.phase, at: this.now() };
+        metrics.currentRound.set(action.round);
+        logger.info({ run: a.row.id, round: action.round, attempt: action.attempt, phase: action.phase, cohort: action.cohort }, 'phase started');
+        return;
+      case 'send': {
+        const session = this.deps.sessions.get(action.to);
+        // The run id in the signed config scopes the sites' replay guards to this run, so a later
+        // run of the same task (which starts again at round 1) is not refused as a replay.
+        const message = { ...action.message, config: { ...action.message.config, runId: a.row.id } };
+        const sent = session !== undefined && this.envelopes.for(message).every((env) => session.send(env));
+        if (!sent) this.lost.add(action.to);
+        return;
+      }
+      case 'timer':
+        this.deadline.arm(action.at);
+        return;
+      case 'rejected':
+        metrics.rejected(refusalOfReject(action.reason));
+        return;
+      case 'round-failed':
+        this.endPhase(a);
+        this.deadline.clear();
+        store.failAttempt({ runId: a.row.id, round: action.round, attempt: action.attempt, at: this.now(), code: action.code, message: action.message });
+        metrics.roundsTotal.labels('failed').inc();
+        logger.warn({ run: a.row.id, round: action.round, attempt: action.attempt, code: action.code, reason: action.message }, 'round attempt failed');
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.tryStart();
+        }, this.deps.config.retryDelayMs);
+        return;
+      case 'round-complete': {
+        this.endPhase(a);
+        this.deadline.clear();
+        const r = action.record;
+        store.saveRound({ runId: a.row.id, ...r, strategyState: a.strategy.state() });
+        metrics.roundsTotal.labels('completed').inc();
+        metrics.roundDuration.observe(Math.max(0, r.finishedAt - r.startedAt) / 1000);
+        logger.info({ run: a.row.id, round: r.round, attempt: r.attempt, trained: r.trained, evalMetrics: r.evalMetrics }, 'round complete');
+        this.startWanted = true;
+        return;
+      }
+      case 'run-complete':
+        store.finishRun(a.row.id, { status: 'completed', at: this.now() });
+        metrics.currentRound.set(0);
+        logger.info({ run: a.row.id, rounds: action.rounds }, 'run complete');
+        this.active = undefined;
+        return;
+    }
+  }
+
+  private endPhase(a: ActiveRun): void {
+    if (!a.phase) return;
+    this.deps.metrics.phaseDuration.labels(a.phase.phase).observe(Math.max(0, this.now() - a.phase.at) / 1000);
+    a.phase = undefined;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The validation pipeline for every message after welcome, in the contract's order:
+ * decode → sender is the authenticated site → site still active → signature by the
+ * enrolled key → replay guard → update shape and finiteness → the round engine.
+ * A refusal is answered, logged and counted; the connection stays open.
+ */
+import { decodePublicKey, signingDigest } from '@cohortfl/identity';
+import { signingContext, verifyEnvelope } from '@cohortfl/protocol';
+import { checkUpdate, encodeBody, type Envelope, type SiteMessage } from '@cohortfl/wire';
+import { refuse, type CoordinatorContext } from './context.js';
+import { refusalOf, refusalOfReject, type Refusal } from './refusals.js';
+import type { Session } from './session-registry.js';
+
+type RoundEnvelope = Extract<Envelope, { type: 'update/submit' | 'eval/result' | 'round/refuse' }>;
+
+export function handleSessionMessage(ctx: CoordinatorContext, session: Session, data: unknown): void {
+  // A replaced connection's late frames are not the site's current voice.
+  if (!ctx.sessions.isCurrent(session)) return;
+  const no = (reason: Refusal, message: string, close = false) => refuse(ctx, session.socket, session.site, reason, message, close);
+  let envelope: Envelope;
+  try {
+    envelope = ctx.codec.decode(data as Uint8Array);
+  } catch (error) {
+    no(refusalOf(error), (error as Error).message);
+    return;
+  }
+  switch (envelope.type) {
+    case 'status':
+      session.ready = envelope.body.ready;
+      ctx.logger.info({ site: session.site, ready: session.ready }, 'site status');
+      if (session.ready) ctx.driver.siteReady(session.site);
+      return;
+    case 'error':
+      ctx.logger.warn({ site: session.site, code: envelope.body.code }, `site reported: ${envelope.body.message}`);
+      return;
+    case 'update/submit':
+      ctx.metrics.updateBytes.inc((data as Uint8Array).byteLength);
+      roundMessage(ctx, session, envelope, no);
+      return;
+    case 'eval/result':
+    case 'round/refuse':
+      roundMessage(ctx, session, envelope, no);
+      return;
+    default:
+      no('unexpected', `a site may not send ${envelope.type} in an open session`);
+  }
+}
+
+function roundMessage(
+  ctx: CoordinatorContext,
+  session: Session,
+  envelope: RoundEnvelope,
+  no: (reason: Refusal, message: string, close?: boolean) => void,
+): void {
+  const site = session.site;
+  const body = envelope.body;
+  if (body.site !== site) return no('impersonation', `message names site '${body.site}' but the session is '${site}'`);
+  const row = ctx.store.getSite(site);
+  if (row?.status !== 'active') return no('revoked', `site '${site}' has been revoked`, true);
+  if (!verifyEnvelope(decodePublicKey(row.publicKey), envelope)) {
+    return no('bad_signature', `${envelope.type} signature does not verify with the enrolled key of '${site}'`);
+  }
+  const active = ctx.driver.current;
+  // Checked before the replay guard so another task's round numbers cannot advance this run's guard.
+  if (!active || body.taskHash !== active.taskRow.hash) return no('wrong_task', 'the message is not for the running task');
+  // A message for any round or attempt other than the current one is a replay, whether or
+  // not the guard has seen its exact bytes before.
+  const now = active.run.status;
+  if (body.round !== now.round || body.attempt !== now.attempt) {
+    return no('replayed', `${envelope.type} for round ${body.round} attempt ${body.attempt}; the current is round ${now.round} attempt ${now.attempt}`);
+  }
+  const context = signingContext(envelope);
+  const replay = { site, round: body.round, attempt: body.attempt, phase: context.phase, digest: signingDigest(context, encodeBody(body)) };
+  const verdict = active.guard.check(replay);
+  if (!verdict.ok) {
+    return no(verdict.reason === 'REPLAYED' ? 'replayed' : 'duplicate', `${envelope.type} for round ${body.round} attempt ${body.attempt} was already superseded or seen`);
+  }
+  // A refused update must not use up the site's one answer for this phase: the guard
+  // records a message only once it has passed every check.
+  if (envelope.type === 'update/submit') {
+    try {
+      checkUpdate(envelope.body.update, active.run.globalWeights.length);
+    } catch (error) {
+      return no(refusalOf(error), (error as Error).message);
+    }
+  }
+  active.guard.accept(replay);
+  for (const rejected of ctx.driver.receive(site, body as SiteMessage)) no(refusalOfReject(rejected.reason), rejected.message);
+}

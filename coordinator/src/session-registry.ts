@@ -1,0 +1,55 @@
+/**
+ * Authenticated connections by site: at most one per site (a newer one replaces the
+ * older), each with the moment it opened and whether the site said it is ready.
+ */
+import type { Socket } from 'socket.io';
+import type { Envelope } from '@cohortfl/wire';
+
+export interface Session {
+  site: string;
+  sessionId: string;
+  socket: Socket;
+  /** Milliseconds since the epoch when the session was welcomed. */
+  since: number;
+  ready: boolean;
+  /** Sends one envelope; false when the connection is gone or the envelope cannot be encoded. */
+  send(envelope: Envelope): boolean;
+}
+
+export class SessionRegistry {
+  private readonly sessions = new Map<string, Session>();
+
+  /** Registers `session`, returning the older session of the same site it replaces, if any. */
+  add(session: Session): Session | undefined {
+    const older = this.sessions.get(session.site);
+    this.sessions.set(session.site, session);
+    return older;
+  }
+
+  /** Removes `session` if it is still the current one of its site; true if it was. */
+  remove(session: Session): boolean {
+    if (this.sessions.get(session.site) !== session) return false;
+    this.sessions.delete(session.site);
+    return true;
+  }
+
+  get(site: string): Session | undefined {
+    return this.sessions.get(site);
+  }
+
+  isCurrent(session: Session): boolean {
+    return this.sessions.get(session.site) === session;
+  }
+
+  list(): Session[] {
+    return [...this.sessions.values()].sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : 0));
+  }
+
+  readySites(): string[] {
+    return this.list().filter((s) => s.ready).map((s) => s.site);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+}

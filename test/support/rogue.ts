@@ -1,0 +1,132 @@
+/**
+ * A hand-driven site for adversarial tests: speaks the real protocol over
+ * socket.io (msgpackr parser, wire codec, Ed25519 handshake) but lets the test
+ * send anything: forged signatures, replays, NaN, oversized or malformed frames.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { signChallenge, type Identity } from '@cohortfl/identity';
+import { signEnvelope } from '@cohortfl/protocol';
+import { createCodec, createEnvelope, encodeBody, msgpackrParser, PROTOCOL_VERSION, type Envelope, type RoundStart } from '@cohortfl/wire';
+import { encodePublicKey } from '@cohortfl/identity';
+
+export interface RogueOptions {
+  url: string;
+  site: string;
+  identity: Identity;
+  /** Protocol version announced in hello (and in the envelope). */
+  version?: string;
+}
+
+export class RogueSite {
+  readonly received: Envelope[] = [];
+  readonly errors: { code: string; message: string }[] = [];
+  private readonly codec = createCodec();
+  private socket: Socket | undefined;
+  private listeners: ((e: Envelope) => void)[] = [];
+
+  constructor(private readonly options: RogueOptions) {}
+
+  /** Connect and run the handshake; resolves 'welcome' or the refusal error. */
+  connect(): Promise<{ welcomed: true } | { welcomed: false; code: string; message: string }> {
+    const socket = io(this.options.url, { parser: msgpackrParser as never, transports: ['websocket'], reconnection: false, forceNew: true });
+    this.socket = socket;
+    socket.on('msg', (bytes: Uint8Array) => {
+      let env: Envelope;
+      try {
+        env = this.codec.decode(new Uint8Array(bytes));
+      } catch {
+        return;
+      }
+      this.received.push(env);
+      if (env.type === 'error') this.errors.push(env.body as { code: string; message: string });
+      for (const l of [...this.listeners]) l(env);
+    });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('handshake timed out')), 15_000);
+      socket.on('connect_error', (e) => reject(e));
+      socket.on('connect', () => {
+        const version = this.options.version ?? PROTOCOL_VERSION;
+        const hello = createEnvelope('hello', { site: this.options.site, protocolVersion: version, publicKey: encodePublicKey(this.options.identity.publicKey) });
+        this.sendUnchecked({ ...hello, v: version });
+      });
+      this.listeners.push((env) => {
+        if (env.type === 'challenge') {
+          const b = env.body;
+          const signature = signChallenge(this.options.identity.secretKey, { challenge: b.challenge, site: this.options.site, coordinatorPublicKey: decodeKey(b.coordinatorPublicKey) });
+          this.send(createEnvelope('auth', { site: this.options.site, signature }));
+        } else if (env.type === 'welcome') {
+          clearTimeout(timer);
+          this.send(createEnvelope('status', { ready: true }));
+          resolve({ welcomed: true });
+        } else if (env.type === 'error') {
+          clearTimeout(timer);
+          resolve({ welcomed: false, code: env.body.code, message: env.body.message });
+        }
+      });
+    });
+  }
+
+  /** The next round/start of the given phase (already received or to come). */
+  nextRoundStart(phase: 'train' | 'evaluate', after = 0, timeoutMs = 30_000): Promise<RoundStart> {
+    const match = (e: Envelope) => e.type === 'round/start' && e.body.phase === phase && e.body.round > after;
+    const found = this.received.find(match);
+    if (found) return Promise.resolve(found.body as RoundStart);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${phase} round/start after round ${after}`)), timeoutMs);
+      const l = (e: Envelope) => {
+        if (match(e)) {
+          clearTimeout(timer);
+          this.listeners.splice(this.listeners.indexOf(l), 1);
+          resolve(e.body as RoundStart);
+        }
+      };
+      this.listeners.push(l);
+    });
+  }
+
+  /** An update for a round/start, signed by `signer` (default: this site's own key). */
+  update(start: RoundStart, values: Float32Array, signer: Uint8Array = this.options.identity.secretKey): Envelope {
+    const env = createEnvelope('update/submit', { type: 'update/submit', taskHash: start.taskHash, round: start.round, attempt: start.attempt, site: this.options.site, update: values, numExamples: 50, metrics: { loss: 0.5 } });
+    return signEnvelope(signer, env);
+  }
+
+  evalResult(start: RoundStart): Envelope {
+    const env = createEnvelope('eval/result', { type: 'eval/result', taskHash: start.taskHash, round: start.round, attempt: start.attempt, site: this.options.site, numExamples: 50, metrics: { auc: 0.5, loss: 0.69, accuracy: 0.5 } });
+    return signEnvelope(this.options.identity.secretKey, env);
+  }
+
+  send(env: Envelope): void {
+    this.sendRaw(this.codec.encode(env));
+  }
+
+  /** An envelope packed without the codec's validation (NaN, wrong versions, …). */
+  sendUnchecked(env: unknown): void {
+    this.sendRaw(encodeBody(env));
+  }
+
+  /** Bytes as the 'msg' payload, exactly as given (malformed or oversized frames). */
+  sendRaw(bytes: Uint8Array): void {
+    this.socket!.emit('msg', bytes);
+  }
+
+  /** Wait until the coordinator has answered with `count` error messages in all. */
+  async waitForErrors(count: number, timeoutMs = 10_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (this.errors.length < count) {
+      if (Date.now() > end) throw new Error(`expected ${count} error replies, got ${this.errors.length}: ${JSON.stringify(this.errors)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  get connected(): boolean {
+    return this.socket?.connected ?? false;
+  }
+
+  close(): void {
+    this.socket?.close();
+  }
+}
+
+function decodeKey(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text.replace(/^ed25519:/, ''), 'base64url'));
+}
