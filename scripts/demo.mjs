@@ -184,6 +184,7 @@ function fmt(x) {
 }
 
 main().catch(async (error) => {
+  if (stopping) return; // Ctrl-C: the SIGINT handler reports and exits
   console.error(`demo: ${error.message}`);
   await stopAll();
   process.exit(1);
