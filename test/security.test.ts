@@ -19,7 +19,8 @@ let malloryKey: Identity;
 const rejected = async (reason: string) => parseMetrics(await (await fetch(`${url}/metrics`)).text()).get(`cohort_messages_rejected_total{reason="${reason}"}`) ?? 0;
 
 beforeAll(async () => {
-  fixture = await createFixture({ rounds: 2, timeouts: { train: 20, evaluate: 20 }, extraConfig: { limits: { maxMessageBytes: 1_048_576, chunkBytes: 262_144 } } });
+  // Plaintext updates: these refusals are about update/submit; secure rounds are in secure-aggregation.test.ts.
+  fixture = await createFixture({ secure: false, rounds: 2, timeouts: { train: 20, evaluate: 20 }, extraConfig: { limits: { maxMessageBytes: 1_048_576, chunkBytes: 262_144 } } });
   const coordinator = await startCoordinator(fixture);
   procs.push(coordinator.proc);
   url = coordinator.url;

@@ -79,10 +79,11 @@ function serveOverrides(a: Record<string, unknown>): ConfigLayer {
     if (a['maxMessageBytes'] !== undefined) layer.limits.maxMessageBytes = a['maxMessageBytes'] as number;
     if (a['chunkBytes'] !== undefined) layer.limits.chunkBytes = a['chunkBytes'] as number;
   }
-  if (a['trainTimeout'] !== undefined || a['evaluateTimeout'] !== undefined) {
+  if (a['trainTimeout'] !== undefined || a['evaluateTimeout'] !== undefined || a['secaggTimeout'] !== undefined) {
     layer.timeouts = {};
     if (a['trainTimeout'] !== undefined) layer.timeouts.train = a['trainTimeout'] as number;
     if (a['evaluateTimeout'] !== undefined) layer.timeouts.evaluate = a['evaluateTimeout'] as number;
+    if (a['secaggTimeout'] !== undefined) layer.timeouts.secagg = a['secaggTimeout'] as number;
   }
   if (a['retryDelayMs'] !== undefined) layer.retryDelayMs = a['retryDelayMs'] as number;
   if (a['logLevel'] !== undefined) layer.logLevel = a['logLevel'] as ConfigLayer['logLevel'];
@@ -131,6 +132,7 @@ export function buildCli(argv: string[], io: CliIo): Argv {
           .option('chunk-bytes', { type: 'number', describe: 'weights above this many bytes are sent in chunks (default 8 MiB)' })
           .option('train-timeout', { type: 'number', describe: 'train phase deadline in seconds (default: the task\'s)' })
           .option('evaluate-timeout', { type: 'number', describe: 'evaluate phase deadline in seconds (default: the task\'s)' })
+          .option('secagg-timeout', { type: 'number', describe: 'deadline of each secure aggregation exchange in seconds (default: the task\'s)' })
           .option('retry-delay-ms', { type: 'number', describe: 'wait before retrying a failed round attempt (default 2000)' })
           .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'log level (default info)' }),
       async (a) => {

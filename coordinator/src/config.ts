@@ -31,7 +31,7 @@ export const configLayerSchema = z.strictObject({
   tls: z.strictObject({ cert: z.string().min(1).optional(), key: z.string().min(1).optional() }).optional(),
   limits: z.strictObject({ maxMessageBytes: positiveInt.optional(), chunkBytes: positiveInt.optional() }).optional(),
   /** Per-phase deadlines in seconds; absent = the task's own timeouts. */
-  timeouts: z.strictObject({ train: seconds.optional(), evaluate: seconds.optional() }).optional(),
+  timeouts: z.strictObject({ train: seconds.optional(), evaluate: seconds.optional(), secagg: seconds.optional() }).optional(),
   retryDelayMs: z.number().int().min(0).max(3_600_000).optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
 });
@@ -42,7 +42,8 @@ export interface CoordinatorConfig {
   port: number;
   tls: { cert: string; key: string } | null;
   limits: { maxMessageBytes: number; chunkBytes: number };
-  timeouts: { train?: number; evaluate?: number };
+  /** Seconds; `secagg` is the deadline of each secure aggregation exchange after training. */
+  timeouts: { train?: number; evaluate?: number; secagg?: number };
   retryDelayMs: number;
   logLevel: LogLevel;
 }
@@ -73,12 +74,13 @@ export const ENV_VARS = {
   COHORT_CHUNK_BYTES: 'limits.chunkBytes',
   COHORT_TRAIN_TIMEOUT: 'timeouts.train',
   COHORT_EVALUATE_TIMEOUT: 'timeouts.evaluate',
+  COHORT_SECAGG_TIMEOUT: 'timeouts.secagg',
   COHORT_RETRY_DELAY_MS: 'retryDelayMs',
   COHORT_LOG_LEVEL: 'logLevel',
 } as const;
 
 const NUMERIC = new Set(['port', 'limits.maxMessageBytes', 'limits.chunkBytes', 'retryDelayMs']);
-const DECIMAL = new Set(['timeouts.train', 'timeouts.evaluate']);
+const DECIMAL = new Set(['timeouts.train', 'timeouts.evaluate', 'timeouts.secagg']);
 
 export function layerFromEnv(env: Record<string, string | undefined>): ConfigLayer {
   const layer: Record<string, unknown> = {};
@@ -145,6 +147,8 @@ export function mergeConfig(...layers: ConfigLayer[]): CoordinatorConfig {
   const evaluate = pick((l) => l.timeouts?.evaluate);
   if (train !== undefined) config.timeouts.train = train;
   if (evaluate !== undefined) config.timeouts.evaluate = evaluate;
+  const secagg = pick((l) => l.timeouts?.secagg);
+  if (secagg !== undefined) config.timeouts.secagg = secagg;
   if (config.limits.chunkBytes + CHUNK_HEADROOM > config.limits.maxMessageBytes) {
     throw new CohortError(
       'CONFIG_INVALID',

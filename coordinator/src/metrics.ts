@@ -38,7 +38,7 @@ export function createMetrics(): Metrics {
     registers,
   });
   const connectedSites = new Gauge({ name: 'cohort_connected_sites', help: 'Authenticated site connections', registers });
-  const updateBytes = new Counter({ name: 'cohort_update_bytes_total', help: 'Bytes of update/submit frames received', registers });
+  const updateBytes = new Counter({ name: 'cohort_update_bytes_total', help: 'Bytes of update frames received (update/submit, or secagg/masked under secure aggregation)', registers });
   const messagesRejected = new Counter({
     name: 'cohort_messages_rejected_total',
     help: 'Messages refused, by reason',

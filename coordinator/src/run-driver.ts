@@ -6,10 +6,10 @@
  * All round logic stays in @cohortfl/protocol.
  */
 import { ReplayGuard, type Identity } from '@cohortfl/identity';
-import type { CoordinatorAction, CoordinatorRun, RejectReason } from '@cohortfl/protocol';
+import { isSignedType, signEnvelope, type CoordinatorAction, type CoordinatorRun, type RejectReason } from '@cohortfl/protocol';
 import type { Task } from '@cohortfl/sdk';
 import type { Strategy } from '@cohortfl/strategies';
-import { CohortError, createEnvelope, type Envelope, type Phase, type SiteMessage } from '@cohortfl/wire';
+import { CohortError, createEnvelope, parseEnvelope, type Envelope, type Phase, type SiteMessage } from '@cohortfl/wire';
 import type { CoordinatorConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -248,8 +248,16 @@ export class RunDriver {
         const session = this.deps.sessions.get(action.to);
         // The run id in the signed config scopes the sites' replay guards to this run, so a later
         // run of the same task (which starts again at round 1) is not refused as a replay.
-        const message = { ...action.message, config: { ...action.message.config, runId: a.row.id } };
-        const sent = session !== undefined && this.envelopes.for(message).every((env) => session.send(env));
+        let envelopes: Envelope[];
+        if (action.message.type === 'round/start') {
+          const message = { ...action.message, config: { ...action.message.config, runId: a.row.id } };
+          envelopes = this.envelopes.for(message);
+        } else {
+          // Secure aggregation steps: the roster and the unmask request are signed, relayed shares are boxes.
+          const env = createEnvelope(action.message.type, action.message as never) as Envelope;
+          envelopes = [isSignedType(env.type) ? signEnvelope(this.deps.identity.secretKey, parseEnvelope(env)) : env];
+        }
+        const sent = session !== undefined && envelopes.every((env) => session.send(env));
         if (!sent) this.lost.add(action.to);
         return;
       }

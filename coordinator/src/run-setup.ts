@@ -5,7 +5,7 @@
  */
 import { initBackend, initialWeights } from '@cohortfl/ml';
 import { CoordinatorRun } from '@cohortfl/protocol';
-import { parseManifest, type Task } from '@cohortfl/sdk';
+import { parseManifest, secureOptionsFor, type Task } from '@cohortfl/sdk';
 import { createStrategy, type Strategy } from '@cohortfl/strategies';
 import type { CoordinatorConfig } from './config.js';
 import type { RunRow, Store, TaskRow } from './store/index.js';
@@ -67,6 +67,12 @@ export async function setupRun(store: Store, config: CoordinatorConfig, row: Run
     timeoutMs: timeoutsMs(config, task),
     completedRounds,
     firstAttempt,
+    ...withSecure(secureOptionsFor(
+      task,
+      // The enrolled key of each site goes into the roster, so peers can check key signatures.
+      (site) => store.getSite(site)?.publicKey,
+      config.timeouts.secagg === undefined ? undefined : Math.round(config.timeouts.secagg * 1000),
+    )),
   });
   return { task, strategy, run, completedRounds, firstAttempt };
 }
@@ -78,4 +84,8 @@ export function markInterrupted(store: Store, runId: number, at: number): void {
       store.failAttempt({ runId, round: a.round, attempt: a.attempt, at, code: 'INTERRUPTED', message: 'the coordinator stopped during this attempt' });
     }
   }
+}
+
+function withSecure<T>(value: T | undefined): { secureAggregation?: T } {
+  return value === undefined ? {} : { secureAggregation: value };
 }

@@ -11,7 +11,10 @@ import { refuse, type CoordinatorContext } from './context.js';
 import { refusalOf, refusalOfReject, type Refusal } from './refusals.js';
 import type { Session } from './session-registry.js';
 
-type RoundEnvelope = Extract<Envelope, { type: 'update/submit' | 'eval/result' | 'round/refuse' }>;
+type RoundEnvelope = Extract<
+  Envelope,
+  { type: 'update/submit' | 'eval/result' | 'round/refuse' | 'secagg/keys' | 'secagg/shares' | 'secagg/masked' | 'secagg/reveal' }
+>;
 
 export function handleSessionMessage(ctx: CoordinatorContext, session: Session, data: unknown): void {
   // A replaced connection's late frames are not the site's current voice.
@@ -34,11 +37,15 @@ export function handleSessionMessage(ctx: CoordinatorContext, session: Session, 
       ctx.logger.warn({ site: session.site, code: envelope.body.code }, `site reported: ${envelope.body.message}`);
       return;
     case 'update/submit':
+    case 'secagg/masked':
       ctx.metrics.updateBytes.inc((data as Uint8Array).byteLength);
       roundMessage(ctx, session, envelope, no);
       return;
     case 'eval/result':
     case 'round/refuse':
+    case 'secagg/keys':
+    case 'secagg/shares':
+    case 'secagg/reveal':
       roundMessage(ctx, session, envelope, no);
       return;
     default:

@@ -64,6 +64,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     dataDir: config.dataDir,
     ...(config.mapping ? { mapping: config.mapping } : {}),
     logger,
+    identitySecretKey: identity.secretKey,
   });
 
   let server: MetricsServer | undefined;
@@ -104,6 +105,11 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
         return;
       case 'model/chunk':
         pipeline.onModelChunk(envelope, connection);
+        return;
+      case 'secagg/roster':
+      case 'secagg/relay':
+      case 'secagg/unmask':
+        pipeline.onSecureStep(envelope, connection);
         return;
       case 'task/manifest': {
         const { hash, json } = envelope.body;

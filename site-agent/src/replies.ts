@@ -28,11 +28,7 @@ export function refusalFor(start: RoundStart, site: string, error: WireError): R
  * coordinator would refuse (e.g. a non-finite update).
  */
 export function signedReply(secretKey: Uint8Array, reply: SiteMessage): Envelope {
-  const envelope =
-    reply.type === 'update/submit'
-      ? createEnvelope('update/submit', reply)
-      : reply.type === 'eval/result'
-        ? createEnvelope('eval/result', reply)
-        : createEnvelope('round/refuse', { ...reply, error: fitWireError(reply.error) });
+  const body = reply.type === 'round/refuse' ? { ...reply, error: fitWireError(reply.error) } : reply;
+  const envelope = createEnvelope(reply.type, body as never) as Envelope;
   return signEnvelope(secretKey, parseEnvelope(envelope));
 }

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { signingDigest } from '@cohortfl/identity';
 import { enforcePolicy, signingContext, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
-import { ChunkAssembler, CohortError, encodeBody, isCohortError, type EnvelopeOf, type RoundStart, type SiteMessage } from '@cohortfl/wire';
+import { ChunkAssembler, CohortError, encodeBody, isCohortError, type Envelope, type EnvelopeOf, type RoundStart, type SiteMessage } from '@cohortfl/wire';
 import type { SiteMetrics } from './metrics.js';
 import { reasonOf } from './reasons.js';
 import { refusalFor, signedReply } from './replies.js';
@@ -55,6 +55,8 @@ export class RoundPipeline {
   /** A chunked round refused before assembly: its chunks are dropped quietly. */
   private discard: { taskHash: string; round: number; attempt: number } | undefined;
   private queue: Promise<void> = Promise.resolve();
+  /** The train round/start of the secure aggregation round in progress (its steps follow it). */
+  private secureStart: RoundStart | undefined;
   /** Train start time of the latest round attempt, for the whole-round duration. */
   private trainStarted: { key: string; at: number } | undefined;
 
@@ -137,6 +139,33 @@ export class RoundPipeline {
     this.enqueue({ ...pending.start, weights }, pending.receivedAt, pending.connection);
   }
 
+  /**
+   * A secure aggregation step (roster, relayed shares, unmask request). The roster and the
+   * unmask request must carry the pinned coordinator's signature; the runner itself checks
+   * that the step belongs to its current secure round and refuses anything else.
+   */
+  onSecureStep(envelope: EnvelopeOf<'secagg/roster' | 'secagg/relay' | 'secagg/unmask'>, connection: number): void {
+    const { options } = this;
+    const body = envelope.body;
+    if (envelope.type !== 'secagg/relay' && !verifyEnvelope(options.coordinatorKey, envelope as Envelope)) {
+      options.reject('bad_signature', new CohortError('SIGNATURE_INVALID', `${envelope.type} signature does not verify against the pinned coordinator key`), connection);
+      return;
+    }
+    const start = this.secureStart;
+    if (!start || start.taskHash !== body.taskHash || start.round !== body.round || start.attempt !== body.attempt) {
+      options.reject('replayed', new CohortError('REPLAYED', `${envelope.type} for round ${body.round} attempt ${body.attempt} does not belong to this site's current secure round`), connection);
+      return;
+    }
+    const receivedAt = performance.now();
+    this.queue = this.queue
+      .then(async () => {
+        const reply = await options.tasks.runnerFor(start.taskHash, replayScope(start)).handle(body);
+        if (reply.type === 'secagg/reveal' || reply.type === 'round/refuse') this.secureStart = undefined;
+        this.answer(reply, start, receivedAt, connection);
+      })
+      .catch((error: unknown) => options.logger.error({ err: error, task: start.taskHash, round: start.round }, 'secure aggregation step failed'));
+  }
+
   /** Whether SiteRunner would get past the policy and the manifest check for this round. */
   private worthAssembling(start: RoundStart): boolean {
     if (!this.options.tasks.has(start.taskHash)) return false;
@@ -152,6 +181,7 @@ export class RoundPipeline {
     this.queue = this.queue
       .then(async () => {
         const reply = await this.options.tasks.runnerFor(start.taskHash, replayScope(start)).handle(start);
+        this.secureStart = reply.type === 'secagg/keys' ? start : undefined;
         this.answer(reply, start, receivedAt, connection);
       })
       .catch((error: unknown) => this.options.logger.error({ err: error, task: start.taskHash, round: start.round }, 'round handling failed'));
@@ -184,11 +214,15 @@ export class RoundPipeline {
     const { metrics, logger } = this.options;
     const now = performance.now();
     const outcome = !delivered ? 'undelivered' : reply.type === 'round/refuse' ? 'refused' : 'completed';
-    metrics.rounds.inc({ phase: start.phase, outcome });
-    metrics.phaseDuration.observe({ phase: start.phase }, (now - receivedAt) / 1000);
-    if (reply.type === 'update/submit' && delivered) metrics.updateBytes.inc(bytes);
+    // A secure train phase answers four times; it counts once, at its reveal (or its refusal).
+    const intermediate = reply.type === 'secagg/keys' || reply.type === 'secagg/shares' || reply.type === 'secagg/masked';
+    if (!intermediate || outcome !== 'completed') metrics.rounds.inc({ phase: start.phase, outcome });
+    metrics.phaseDuration.observe({ phase: reply.type.startsWith('secagg/') ? reply.type : start.phase }, (now - receivedAt) / 1000);
+    if ((reply.type === 'update/submit' || reply.type === 'secagg/masked') && delivered) metrics.updateBytes.inc(bytes);
     const key = `${start.taskHash}:${start.round}:${start.attempt}`;
-    if (start.phase === 'train') this.trainStarted = { key, at: receivedAt };
+    if (start.phase === 'train') {
+      if (reply.type === 'update/submit' || reply.type === 'secagg/keys' || reply.type === 'round/refuse') this.trainStarted = { key, at: receivedAt };
+    }
     else if (this.trainStarted?.key === key) {
       if (outcome === 'completed') metrics.roundDuration.observe((now - this.trainStarted.at) / 1000);
       this.trainStarted = undefined;
@@ -196,7 +230,7 @@ export class RoundPipeline {
     const fields = { task: start.taskHash, round: start.round, attempt: start.attempt, phase: start.phase, outcome };
     if (reply.type === 'round/refuse') logger.warn({ ...fields, reason: reply.error.code.toLowerCase(), message: reply.error.message }, 'round refused');
     else if (!delivered) logger.warn({ ...fields, reason: 'connection_lost' }, 'answer not sent: the connection it belongs to closed');
-    else logger.info({ ...fields, numExamples: reply.numExamples, ...(bytes ? { bytes } : {}) }, `${reply.type} sent`);
+    else logger.info({ ...fields, ...('numExamples' in reply ? { numExamples: reply.numExamples } : {}), ...(bytes ? { bytes } : {}) }, `${reply.type} sent`);
   }
 
   private persist(): void {

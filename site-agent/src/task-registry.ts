@@ -17,6 +17,8 @@ export interface TaskRegistryOptions {
   dataDir: string;
   mapping?: SiteMapping;
   logger: Logger;
+  /** The site's identity secret key: signs its secure aggregation key advertisements. */
+  identitySecretKey: Uint8Array;
 }
 
 interface TaskEntry {
@@ -92,7 +94,7 @@ export class TaskRegistry {
   }
 
   private runner(work: SiteWork): SiteRunner {
-    return new SiteRunner({ site: this.options.site, policy: this.options.policy, work });
+    return new SiteRunner({ site: this.options.site, policy: this.options.policy, work, identitySecretKey: this.options.identitySecretKey });
   }
 
   /** Loads once per task; a failed load is forgotten so a later round tries again. */

@@ -1,4 +1,4 @@
-import type { Phase, RoundStart } from '@cohortfl/wire';
+import type { CoordinatorMessage, Phase } from '@cohortfl/wire';
 import type { SiteFailure } from '@cohortfl/strategies';
 
 /** Why a coordinator refused a message; each becomes a log line and a counter label. */
@@ -34,7 +34,7 @@ export interface RoundRecord {
 }
 
 export type CoordinatorAction =
-  | { kind: 'send'; to: string; message: RoundStart }
+  | { kind: 'send'; to: string; message: CoordinatorMessage }
   | { kind: 'timer'; at: number }
   | { kind: 'phase-started'; round: number; attempt: number; phase: Phase; cohort: string[] }
   | { kind: 'rejected'; from: string; reason: RejectReason; message: string }

@@ -4,10 +4,12 @@
  * (messages to send, a timer to set, rounds completed or failed). The network
  * shell and the in-process simulation drive this same object.
  */
-import { CohortError, type EvalResult, type Phase, type RoundRefuse, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
+import { CohortError, type EvalResult, type Phase, type RoundRefuse, type SecAggSiteMessage, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
 import type { EvaluateResultIn, SiteFailure, Strategy, TrainResultIn } from '@cohortfl/strategies';
 import type { CoordinatorAction, RejectReason, RoundRecord } from './actions.js';
 import { createRandom, deriveSeed } from './random.js';
+import { secureRoundConfig, type SecureAggregationOptions } from './secure-settings.js';
+import { SecureTrainPhase, type SecureStep } from './secure-train.js';
 
 export interface CoordinatorRunOptions {
   taskHash: string;
@@ -24,6 +26,8 @@ export interface CoordinatorRunOptions {
   completedRounds?: number;
   /** Attempt number to use for the first round started (resume). Default 1. */
   firstAttempt?: number;
+  /** Secure aggregation of the train phase; absent = plaintext updates. */
+  secureAggregation?: SecureAggregationOptions;
 }
 
 type PhaseState = {
@@ -34,6 +38,7 @@ type PhaseState = {
   train: TrainResultIn[];
   evals: EvaluateResultIn[];
   failures: SiteFailure[];
+  secure?: SecureTrainPhase;
 };
 
 export class CoordinatorRun {
@@ -56,18 +61,26 @@ export class CoordinatorRun {
     if (!Number.isInteger(options.minSites) || options.minSites < 1) {
       throw new CohortError('CONFIG_INVALID', `minSites must be a positive integer, got ${options.minSites}`);
     }
+    if (options.secureAggregation && options.strategy.requiresIndividualUpdates) {
+      throw new CohortError('TASK_INVALID', `strategy '${options.strategy.name}' needs each site's update, which secure aggregation hides; use fedavg, fedprox, fedadam, fedyogi or fedadagrad, or turn secure aggregation off`);
+    }
+    if (options.secureAggregation && options.minSites < 2) {
+      throw new CohortError('TASK_INVALID', 'secure aggregation needs minSites ≥ 2: the sum of one site is that site');
+    }
     this.options = options;
     this.weights = options.initialWeights.slice();
     this.round = (options.completedRounds ?? 0) + 1;
     this.attempt = options.firstAttempt ?? 1;
   }
 
-  get status(): { round: number; attempt: number; phase: Phase | 'idle' | 'done'; cohort: string[]; answered: number } {
+  get status(): { round: number; attempt: number; phase: Phase | 'idle' | 'done'; secureStep?: SecureStep; cohort: string[]; answered: number } {
     const done = this.round > this.options.rounds;
+    const secure = this.current?.secure;
     return {
       round: Math.min(this.round, this.options.rounds),
       attempt: this.attempt,
       phase: done ? 'done' : (this.current?.phase ?? 'idle'),
+      ...(secure ? { secureStep: secure.step } : {}),
       cohort: this.current?.cohort ?? [],
       answered: this.current?.answered.size ?? 0,
     };
@@ -105,9 +118,11 @@ export class CoordinatorRun {
       return reject('REPLAYED', `message for round ${message.round} attempt ${message.attempt}; current is round ${this.round} attempt ${this.attempt}`);
     }
     const state = this.current;
-    const phaseOf = message.type === 'update/submit' ? 'train' : message.type === 'eval/result' ? 'evaluate' : message.phase;
+    const phaseOf = message.type === 'eval/result' ? 'evaluate' : message.type === 'round/refuse' ? message.phase : 'train';
     if (!state || state.phase !== phaseOf) return reject('WRONG_PHASE', `${message.type} arrived outside the ${phaseOf} phase`);
     if (!state.cohort.includes(from)) return reject('NOT_IN_COHORT', `site '${from}' is not in this round's cohort`);
+    if (state.secure) return this.receiveSecure(now, state, state.secure, from, message);
+    if (message.type.startsWith('secagg/')) return reject('WRONG_PHASE', `${message.type} arrived in a round without secure aggregation`);
     if (state.answered.has(from)) return reject('DUPLICATE', `site '${from}' already answered this phase`);
     state.answered.add(from);
     this.record(state, message);
@@ -118,6 +133,10 @@ export class CoordinatorRun {
   tick(now: number): CoordinatorAction[] {
     const state = this.current;
     if (!state || now < state.deadline) return [];
+    if (state.secure) {
+      for (const site of state.cohort) state.secure.fail(site, 'TIMEOUT', 'no answer before the deadline');
+      return this.advanceSecure(now, state, state.secure);
+    }
     for (const site of state.cohort) {
       if (!state.answered.has(site)) state.failures.push({ site, reason: 'TIMEOUT', message: `no ${state.phase} result before the deadline` });
     }
@@ -127,6 +146,11 @@ export class CoordinatorRun {
   /** A site disconnected: it counts as failed for the current phase at once. */
   siteLost(now: number, site: string): CoordinatorAction[] {
     const state = this.current;
+    if (state?.secure) {
+      if (!state.secure.awaits(site)) return [];
+      state.secure.fail(site, 'DROPPED', 'connection lost');
+      return state.secure.complete ? this.advanceSecure(now, state, state.secure) : [];
+    }
     if (!state || !state.cohort.includes(site) || state.answered.has(site)) return [];
     state.answered.add(site);
     state.failures.push({ site, reason: 'DROPPED', message: 'connection lost' });
@@ -146,9 +170,21 @@ export class CoordinatorRun {
     }
   }
 
-  private openPhase(now: number, phase: Phase, cohort: string[], config: Record<string, number | string | boolean>): CoordinatorAction[] {
+  private openPhase(now: number, phase: Phase, cohort: string[], baseConfig: Record<string, number | string | boolean>): CoordinatorAction[] {
     const deadline = now + this.options.timeoutMs[phase];
+    const secureOptions = phase === 'train' ? this.options.secureAggregation : undefined;
+    const config = secureOptions ? { ...baseConfig, ...secureRoundConfig(secureOptions, cohort.length) } : baseConfig;
     this.current = { phase, cohort, deadline, answered: new Set(), train: [], evals: [], failures: [] };
+    if (secureOptions) {
+      this.current.secure = new SecureTrainPhase({
+        taskHash: this.options.taskHash,
+        round: this.round,
+        attempt: this.attempt,
+        cohort,
+        parameterCount: this.weights.length,
+        options: secureOptions,
+      });
+    }
     const actions: CoordinatorAction[] = [{ kind: 'phase-started', round: this.round, attempt: this.attempt, phase, cohort }];
     for (const to of cohort) {
       actions.push({
@@ -161,21 +197,53 @@ export class CoordinatorRun {
     return actions;
   }
 
+  private receiveSecure(now: number, state: PhaseState, secure: SecureTrainPhase, from: string, message: SiteMessage): CoordinatorAction[] {
+    const reject = (reason: RejectReason, text: string): CoordinatorAction[] => [{ kind: 'rejected', from, reason, message: text }];
+    if (message.type === 'round/refuse') {
+      secure.fail(from, message.error.code, message.error.message);
+    } else if (message.type === 'update/submit' || message.type === 'eval/result') {
+      return reject('WRONG_PHASE', `${message.type} refused: this round uses secure aggregation, plaintext updates are never accepted`);
+    } else {
+      if (!secure.awaits(from)) return reject('DUPLICATE', `site '${from}' is not expected in the ${secure.step} step (already answered or left out)`);
+      const accepted = secure.receive(from, message as SecAggSiteMessage);
+      if (!accepted.ok) return reject('WRONG_PHASE', accepted.reason);
+      state.answered.add(from);
+    }
+    return secure.complete ? this.advanceSecure(now, state, secure) : [];
+  }
+
+  private advanceSecure(now: number, state: PhaseState, secure: SecureTrainPhase): CoordinatorAction[] {
+    const outcome = secure.close();
+    if (outcome.kind === 'aborted') return this.fail('SECAGG_ABORTED', `round ${this.round}: secure aggregation aborted: ${outcome.message}`);
+    if (outcome.kind === 'continue') {
+      state.deadline = now + this.options.secureAggregation!.stepTimeoutMs;
+      const actions: CoordinatorAction[] = outcome.sends.map((s) => ({ kind: 'send', to: s.to, message: s.message }));
+      actions.push({ kind: 'timer', at: state.deadline });
+      if (outcome.sends.length === 0) return [...this.fail('SECAGG_ABORTED', `round ${this.round}: no site left in the ${outcome.step} step`)];
+      return actions;
+    }
+    this.current = undefined;
+    state.train = [{ site: 'secure-aggregate', update: outcome.update, numExamples: outcome.numExamples, metrics: { loss: outcome.loss } }];
+    state.failures = secure.failures;
+    return this.closeTrain(now, state, outcome.survivors);
+  }
+
   private closePhase(now: number): CoordinatorAction[] {
     const state = this.current!;
     this.current = undefined;
     return state.phase === 'train' ? this.closeTrain(now, state) : this.closeEvaluate(now, state);
   }
 
-  private closeTrain(now: number, state: PhaseState): CoordinatorAction[] {
-    if (state.train.length < this.options.minSites) {
-      return this.fail('TOO_FEW_RESULTS', `round ${this.round}: ${state.train.length} of ${state.cohort.length} sites returned updates, ${this.options.minSites} needed`);
+  private closeTrain(now: number, state: PhaseState, secureSurvivors?: string[]): CoordinatorAction[] {
+    const contributors = secureSurvivors?.length ?? state.train.length;
+    if (contributors < this.options.minSites) {
+      return this.fail('TOO_FEW_RESULTS', `round ${this.round}: ${contributors} of ${state.cohort.length} sites returned updates, ${this.options.minSites} needed`);
     }
     const outcome = this.options.strategy.aggregateTrain({ round: this.round, global: this.weights, results: state.train, failures: state.failures });
     const failures = [...state.failures, ...outcome.rejected];
     if (!outcome.ok) return this.fail(outcome.code, outcome.message);
     const rejected = new Set(outcome.rejected.map((r) => r.site));
-    this.trained = state.train.map((r) => r.site).filter((s) => !rejected.has(s));
+    this.trained = secureSurvivors ? (rejected.size > 0 ? [] : [...secureSurvivors]) : state.train.map((r) => r.site).filter((s) => !rejected.has(s));
     if (this.trained.length < this.options.minSites) {
       return this.fail('TOO_FEW_RESULTS', `round ${this.round}: only ${this.trained.length} valid updates, ${this.options.minSites} needed`);
     }

@@ -9,3 +9,8 @@ export type { SitePolicy } from './site-policy.js';
 export { createRandom, deriveSeed } from './random.js';
 export { COORDINATOR_SIGNER, isSignedType, signEnvelope, signingContext, SIGNED_TYPES, verifyEnvelope } from './signed-envelope.js';
 export type { SignedType } from './signed-envelope.js';
+export { quantizerSettings, resolveThreshold, SECAGG_CONFIG_KEYS, secureRoundConfig } from './secure-settings.js';
+export type { QuantizerSettings, SecureAggregationOptions } from './secure-settings.js';
+export { SecureTrainPhase, SECURE_STEPS } from './secure-train.js';
+export type { SecureOutcome, SecureStep } from './secure-train.js';
+export { advertisementContext, SecureSiteRound } from './secure-site.js';

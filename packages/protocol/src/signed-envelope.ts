@@ -11,7 +11,18 @@ import { encodeBody, type Envelope } from '@cohortfl/wire';
 
 export const COORDINATOR_SIGNER = 'coordinator' as const;
 
-export const SIGNED_TYPES = ['round/start', 'update/submit', 'eval/result', 'round/refuse'] as const;
+export const SIGNED_TYPES = [
+  'round/start',
+  'update/submit',
+  'eval/result',
+  'round/refuse',
+  'secagg/keys',
+  'secagg/roster',
+  'secagg/shares',
+  'secagg/masked',
+  'secagg/unmask',
+  'secagg/reveal',
+] as const;
 export type SignedType = (typeof SIGNED_TYPES)[number];
 
 export function isSignedType(type: string): type is SignedType {
@@ -36,6 +47,21 @@ export function signingContext(envelope: Envelope): SignContext {
     case 'round/refuse': {
       const b = envelope.body;
       return { domain: SIGN_DOMAINS.REFUSE, taskHash: b.taskHash, round: b.round, attempt: b.attempt, site: b.site, phase: b.phase };
+    }
+    case 'secagg/keys':
+    case 'secagg/shares':
+    case 'secagg/reveal': {
+      const b = envelope.body;
+      return { domain: SIGN_DOMAINS.KEYS, taskHash: b.taskHash, round: b.round, attempt: b.attempt, site: b.site, phase: b.type };
+    }
+    case 'secagg/masked': {
+      const b = envelope.body;
+      return { domain: SIGN_DOMAINS.UPDATE, taskHash: b.taskHash, round: b.round, attempt: b.attempt, site: b.site, phase: b.type };
+    }
+    case 'secagg/roster':
+    case 'secagg/unmask': {
+      const b = envelope.body;
+      return { domain: SIGN_DOMAINS.ROUND_START, taskHash: b.taskHash, round: b.round, attempt: b.attempt, site: COORDINATOR_SIGNER, phase: b.type };
     }
     default:
       throw new TypeError(`${envelope.type} messages are not signed`);

@@ -5,8 +5,10 @@
  * and later layers (differential privacy, secure aggregation, signatures) plug
  * in as stage transforms without touching the runner.
  */
-import { CohortError, isCohortError, type EvalResult, type RoundStart, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
+import { CohortError, isCohortError, type CoordinatorMessage, type EvalResult, type RoundStart, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
 import { enforcePolicy, type SitePolicy } from './site-policy.js';
+import { quantizerSettings } from './secure-settings.js';
+import { SecureSiteRound } from './secure-site.js';
 
 export const SITE_STAGES = ['policy', 'load', 'train', 'privatize', 'mask', 'sign', 'send'] as const;
 export type SiteStage = (typeof SITE_STAGES)[number];
@@ -38,11 +40,14 @@ export interface SiteRunnerOptions {
   policy: SitePolicy;
   work: SiteWork;
   transforms?: Partial<Record<'privatize' | 'mask' | 'sign', UpdateTransform[]>>;
+  /** The site's identity secret key: signs its secure-aggregation key advertisements. */
+  identitySecretKey?: Uint8Array;
 }
 
 export class SiteRunner {
   private loaded = false;
   private lastSeen: { round: number; attempt: number } = { round: 0, attempt: 0 };
+  private secure: SecureSiteRound | undefined;
   private readonly options: SiteRunnerOptions;
 
   constructor(options: SiteRunnerOptions) {
@@ -53,8 +58,10 @@ export class SiteRunner {
     return this.options.site;
   }
 
-  /** Handle one round/start; returns the message to send (an update, a result or a refusal). */
-  async handle(start: RoundStart): Promise<SiteMessage> {
+  /** Handle one coordinator message; returns the message to send (an update, a result, a secure step or a refusal). */
+  async handle(message: CoordinatorMessage): Promise<SiteMessage> {
+    if (message.type !== 'round/start') return this.handleSecure(message);
+    const start = message;
     try {
       this.checkStart(start);
       enforcePolicy(this.options.policy, start);
@@ -88,7 +95,47 @@ export class SiteRunner {
     this.lastSeen = { round: start.round, attempt: start.attempt };
   }
 
-  private async trainStep(start: RoundStart): Promise<UpdateSubmit> {
+  /** The steps after the first of a secure train phase: roster → shares, relay → masked, unmask → reveal. */
+  private async handleSecure(message: Exclude<CoordinatorMessage, RoundStart>): Promise<SiteMessage> {
+    const secure = this.secure;
+    const refuse = (error: unknown): SiteMessage => {
+      const e = isCohortError(error) ? error : new CohortError('INTERNAL', 'the site failed this secure aggregation step', { cause: error });
+      if (secure && isCohortError(error) && error.code !== 'REPLAYED') this.secure = undefined; // never continue a round it refused
+      return {
+        type: 'round/refuse',
+        taskHash: message.taskHash,
+        round: message.round,
+        attempt: message.attempt,
+        site: this.options.site,
+        phase: 'train',
+        error: e.toWire(),
+      };
+    };
+    try {
+      const s = secure?.start;
+      if (!secure || !s || s.taskHash !== message.taskHash || s.round !== message.round || s.attempt !== message.attempt) {
+        throw new CohortError('REPLAYED', `${message.type} for round ${message.round} attempt ${message.attempt} does not belong to this site's current secure round`);
+      }
+      const min = this.options.policy.minCohortSize;
+      switch (message.type) {
+        case 'secagg/roster':
+          return secure.share(message, min);
+        case 'secagg/relay':
+          return secure.mask(message);
+        case 'secagg/unmask': {
+          const reveal = secure.reveal(message, min);
+          this.secure = undefined; // nothing more to reveal for this round, ever
+          return reveal;
+        }
+      }
+    } catch (error) {
+      return refuse(error);
+    }
+  }
+
+  private async trainStep(start: RoundStart): Promise<SiteMessage> {
+    const settings = quantizerSettings(start.config);
+    this.secure = undefined;
     const out = await this.options.work.train(start);
     if (out.update.length !== start.weights.length) {
       throw new CohortError('SHAPE_MISMATCH', `local update has ${out.update.length} values, the global model ${start.weights.length}`);
@@ -103,7 +150,14 @@ export class SiteRunner {
       numExamples: out.numExamples,
       metrics: out.metrics,
     };
-    for (const stage of ['privatize', 'mask', 'sign'] as const) {
+    for (const transform of this.options.transforms?.privatize ?? []) message = await transform(message, start);
+    if (settings) {
+      // Secure aggregation is the mask stage: the update only ever leaves quantized and masked.
+      if (!this.options.identitySecretKey) throw new CohortError('CONFIG_INVALID', 'this site has no identity key to sign secure aggregation keys');
+      this.secure = new SecureSiteRound(this.options.site, start, settings, message.update, message.numExamples, message.metrics.loss ?? Number.NaN);
+      return this.secure.advertise(this.options.identitySecretKey);
+    }
+    for (const stage of ['mask', 'sign'] as const) {
       for (const transform of this.options.transforms?.[stage] ?? []) message = await transform(message, start);
     }
     return message;

@@ -34,11 +34,41 @@ export interface TaskDefinition {
   validationFraction?: number;
   /** Per-phase deadlines in seconds (defaults: train 600, evaluate 120). */
   timeouts?: { train?: number; evaluate?: number };
+  /**
+   * Secure aggregation of the train phase: on unless set to `false`. The coordinator
+   * then learns only the example-weighted mean of at least `threshold` sites' updates.
+   */
+  secureAggregation?: false | SecureAggregationSpec;
+}
+
+export interface SecureAggregationSpec {
+  /** false turns secure aggregation off, like `secureAggregation: false` (default true). */
+  enabled?: boolean;
+  /** A fraction of the cohort in (0.5, 1] or a count ≥ 2. Default: a strict majority of the cohort. */
+  threshold?: number;
+  /** 0 = every site shares with every other (default); k = a k-regular neighbour graph for large federations. */
+  degree?: number;
+  /** L2 norm bound of a site's update before quantization (default 10). */
+  clip?: number;
+  /** At least the largest number of training records at one site (default 1,000,000). */
+  weightScale?: number;
+  /** Deadline of each secure aggregation exchange after training, in seconds (default 60). */
+  stepTimeout?: number;
+}
+
+export interface ResolvedSecureAggregation {
+  enabled: boolean;
+  threshold?: number;
+  degree: number;
+  clip: number;
+  weightScale: number;
+  stepTimeout: number;
 }
 
 /** A validated task: the definition with its model reduced to canonical topology JSON. */
-export interface Task extends Omit<TaskDefinition, 'model'> {
+export interface Task extends Omit<TaskDefinition, 'model' | 'secureAggregation'> {
   model: ModelTopology;
+  secureAggregation: ResolvedSecureAggregation;
   fractionFit: number;
   seed: number;
   validationFraction: number;
@@ -73,7 +103,12 @@ export function defineTask(definition: TaskDefinition): Task {
   if (!(fractionFit > 0 && fractionFit <= 1)) invalid(`fractionFit must be in (0, 1], got ${fractionFit}`);
   const validationFraction = d.validationFraction ?? 0.2;
   if (!(validationFraction > 0 && validationFraction < 1)) invalid(`validationFraction must be in (0, 1), got ${validationFraction}`);
-  createStrategy({ ...d.strategy }); // throws TASK_INVALID on an unknown strategy or bad parameters
+  const strategy = createStrategy({ ...d.strategy }); // throws TASK_INVALID on an unknown strategy or bad parameters
+  const secureAggregation = resolveSecureAggregation(d.secureAggregation);
+  if (secureAggregation.enabled && strategy.requiresIndividualUpdates) {
+    invalid(`strategy '${d.strategy.name}' needs each site's update, which secure aggregation hides; set secureAggregation: false or use fedavg, fedprox, fedadam, fedyogi or fedadagrad`);
+  }
+  if (secureAggregation.enabled && d.minSites < 2) invalid('secure aggregation needs minSites ≥ 2: the sum over one site is that site\'s update');
   const timeouts = { train: d.timeouts?.train ?? 600, evaluate: d.timeouts?.evaluate ?? 120 };
   if (!(timeouts.train > 0 && timeouts.evaluate > 0)) invalid('timeouts must be positive numbers of seconds');
 
@@ -83,6 +118,27 @@ export function defineTask(definition: TaskDefinition): Task {
   if (width !== features) {
     invalid(`the model takes ${width} inputs but the schema encodes ${features} features (${encodeFeatureNames(d.schema).slice(0, 5).join(', ')}${features > 5 ? ', …' : ''})`);
   }
-  const { model: _omit, ...rest } = d;
-  return Object.freeze({ ...rest, model: topology, fractionFit, seed: d.seed ?? 0, validationFraction, timeouts });
+  const { model: _omit, secureAggregation: _spec, ...rest } = d;
+  return Object.freeze({ ...rest, model: topology, fractionFit, seed: d.seed ?? 0, validationFraction, timeouts, secureAggregation });
+}
+
+function resolveSecureAggregation(spec: TaskDefinition['secureAggregation']): ResolvedSecureAggregation {
+  const s: SecureAggregationSpec = spec === false ? { enabled: false } : (spec ?? {});
+  if (s.enabled === false) return { enabled: false, degree: 0, clip: 10, weightScale: 1_000_000, stepTimeout: 60 };
+  const out: ResolvedSecureAggregation = {
+    enabled: true,
+    degree: s.degree ?? 0,
+    clip: s.clip ?? 10,
+    weightScale: s.weightScale ?? 1_000_000,
+    stepTimeout: s.stepTimeout ?? 60,
+    ...(s.threshold === undefined ? {} : { threshold: s.threshold }),
+  };
+  if (s.threshold !== undefined && !((s.threshold > 0.5 && s.threshold <= 1) || (Number.isInteger(s.threshold) && s.threshold >= 2))) {
+    invalid(`secureAggregation.threshold must be a fraction in (0.5, 1] or an integer ≥ 2, got ${s.threshold}`);
+  }
+  if (!Number.isInteger(out.degree) || out.degree < 0 || out.degree % 2 !== 0) invalid(`secureAggregation.degree must be 0 or an even positive integer, got ${out.degree}`);
+  if (!(out.clip > 0 && Number.isFinite(out.clip))) invalid(`secureAggregation.clip must be a positive number, got ${out.clip}`);
+  if (!Number.isInteger(out.weightScale) || out.weightScale < 1 || out.weightScale > 4_000_000) invalid(`secureAggregation.weightScale must be an integer in [1, 4000000], got ${out.weightScale}`);
+  if (!(out.stepTimeout > 0)) invalid(`secureAggregation.stepTimeout must be a positive number of seconds, got ${out.stepTimeout}`);
+  return out;
 }

@@ -10,6 +10,7 @@ import { trainLocalOnly, trainPooled } from './baselines.js';
 
 let root: string;
 let task: Task;
+let secureTask: Task;
 const SITES = [
   { name: 'alpha', n: 240 },
   { name: 'beta', n: 160 },
@@ -65,7 +66,10 @@ beforeAll(async () => {
     rounds: 4,
     minSites: 2,
     seed: 3,
+    secureAggregation: false,
   });
+  const { model: _m, secureAggregation: _s, ...rest } = task;
+  secureTask = defineTask({ ...rest, model: task.model, secureAggregation: { clip: 5 } });
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -115,6 +119,27 @@ describe('simulate', () => {
     expect(pooled.auc).toBeGreaterThan(0.7);
     expect(local.map((l) => l.name)).toEqual(['alpha', 'beta', 'gamma']);
     expect(local.every((l) => l.unionAuc > 0.5 && l.unionAuc <= 1)).toBe(true);
+  });
+
+  it('with secure aggregation, learns the same model up to quantization noise', async () => {
+    const plain = await simulate(task, { sites: sites(), seed: 9, rounds: 3 });
+    const secure = await simulate(secureTask, { sites: sites(), seed: 9, rounds: 3, datasets: plain.datasets });
+    expect(secure.rounds.every((r) => r.trained.length === 3)).toBe(true);
+    let maxDiff = 0;
+    for (let i = 0; i < plain.weights.length; i++) maxDiff = Math.max(maxDiff, Math.abs(plain.weights[i]! - secure.weights[i]!));
+    expect(maxDiff).toBeLessThan(1e-3);
+    expect(maxDiff).toBeGreaterThan(0); // stochastic rounding really ran
+    expect(Math.abs(secure.federated.auc - plain.federated.auc)).toBeLessThan(0.005);
+    expect(secure.rounds[0]!.trainLoss).toBeCloseTo(plain.rounds[0]!.trainLoss, 3);
+  });
+
+  it('with secure aggregation, completes rounds when sites drop in its later steps', async () => {
+    const events: SimulationEvent[] = [];
+    const result = await simulate(secureTask, { sites: sites(), seed: 21, rounds: 3, dropout: 0, secureDropout: 0.12, maxAttempts: 30, onEvent: (e) => events.push(e) });
+    const droppedSteps = new Set(events.flatMap((e) => (e.kind === 'dropped' ? [e.phase] : [])));
+    expect(droppedSteps.size).toBeGreaterThan(0);
+    expect(result.rounds).toHaveLength(3);
+    for (const r of result.rounds) expect(r.trained.length).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses an empty or duplicated site list', async () => {

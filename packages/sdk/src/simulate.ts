@@ -8,7 +8,9 @@ import type { SiteDataset } from '@cohortfl/data';
 import { evaluate, initBackend, initialWeights, trainLocal, type BackendName } from '@cohortfl/ml';
 import { CoordinatorRun, createRandom, deriveSeed, PERMISSIVE_SIMULATION_POLICY, SiteRunner, type RoundRecord, type SiteWork } from '@cohortfl/protocol';
 import { createStrategy } from '@cohortfl/strategies';
-import { CohortError, type RoundStart, type SiteMessage } from '@cohortfl/wire';
+import { encodePublicKey, generateIdentity } from '@cohortfl/identity';
+import { CohortError, type CoordinatorMessage, type SiteMessage } from '@cohortfl/wire';
+import { secureOptionsFor } from './secure-options.js';
 import type { Task } from './define-task.js';
 import { buildManifest } from './manifest.js';
 import { loadSiteForTask, stack, type SiteSpec } from './site-data.js';
@@ -23,6 +25,9 @@ export interface SimulateOptions {
   stragglers?: number;
   /** Attempts per round before the run gives up. Default 5. */
   maxAttempts?: number;
+  /** Probability that a site drops out at each message (a phase or a secure aggregation step), as `dropout` but
+   *  applied only to secure aggregation steps after training; lets tests drop sites in every phase. */
+  secureDropout?: number;
   /** Already loaded datasets by site name (skips loading). */
   datasets?: Map<string, SiteDataset>;
   onRound?: (summary: RoundSummary) => void;
@@ -77,6 +82,8 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
   }
   const data = (name: string) => datasets.get(name)!;
 
+  // Each simulated hospital gets a real identity: secure aggregation signs key advertisements.
+  const identities = new Map(options.sites.map((site) => [site.name, generateIdentity()]));
   const runners = new Map(
     options.sites.map((site) => {
       const ds = data(site.name);
@@ -95,7 +102,7 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
           return { numExamples: r.n, metrics: { auc: r.auc, loss: r.loss, accuracy: r.accuracy } };
         },
       };
-      return [site.name, new SiteRunner({ site: site.name, policy: PERMISSIVE_SIMULATION_POLICY(hash), work })] as const;
+      return [site.name, new SiteRunner({ site: site.name, policy: PERMISSIVE_SIMULATION_POLICY(hash), work, identitySecretKey: identities.get(site.name)!.secretKey })] as const;
     }),
   );
 
@@ -108,6 +115,10 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
     minSites: task.minSites,
     seed,
     timeoutMs: { train: task.timeouts.train * 1000, evaluate: task.timeouts.evaluate * 1000 },
+    ...withSecure(secureOptionsFor(task, (site) => {
+      const id = identities.get(site);
+      return id ? encodePublicKey(id.publicKey) : undefined;
+    })),
   });
   const fate = createRandom(deriveSeed(seed, 'network-faults'));
   const summaries: RoundSummary[] = [];
@@ -142,20 +153,22 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
         const late: { site: string; reply: SiteMessage }[] = [];
         for (const { to, message } of starts) {
           const roll = fate();
-          if (roll < (options.dropout ?? 0)) {
-            options.onEvent?.({ kind: 'dropped', site: to, round: message.round, phase: message.phase });
+          const dropP = message.type === 'round/start' ? (options.dropout ?? 0) : (options.secureDropout ?? options.dropout ?? 0);
+          if (roll < dropP) {
+            options.onEvent?.({ kind: 'dropped', site: to, round: message.round, phase: phaseName(message) });
             continue;
           }
-          const reply = await runners.get(to)!.handle(structuredClone(message) as RoundStart);
-          if (roll < (options.dropout ?? 0) + (options.stragglers ?? 0)) {
-            options.onEvent?.({ kind: 'straggled', site: to, round: message.round, phase: message.phase });
+          const reply = await runners.get(to)!.handle(structuredClone(message) as CoordinatorMessage);
+          if (roll < dropP + (options.stragglers ?? 0)) {
+            options.onEvent?.({ kind: 'straggled', site: to, round: message.round, phase: phaseName(message) });
             late.push({ site: to, reply });
             continue;
           }
           now += 1;
           next.push(...run.receive(now, to, structuredClone(reply)));
         }
-        if (timer && timer.kind === 'timer' && !next.some((a) => a.kind === 'phase-started' || a.kind === 'round-complete' || a.kind === 'round-failed')) {
+        // The deadline passes only if the answers did not already move the round on.
+        if (timer && timer.kind === 'timer' && !next.some((a) => a.kind === 'send' || a.kind === 'round-complete' || a.kind === 'round-failed')) {
           now = Math.max(now, timer.at);
           next.push(...run.tick(now));
         }
@@ -189,6 +202,14 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
     federated: { auc: union.auc, loss: union.loss, accuracy: union.accuracy, n: union.n },
     seconds: (performance.now() - began) / 1000,
   };
+}
+
+function phaseName(message: CoordinatorMessage): string {
+  return message.type === 'round/start' ? message.phase : message.type;
+}
+
+function withSecure<T>(value: T | undefined): { secureAggregation?: T } {
+  return value === undefined ? {} : { secureAggregation: value };
 }
 
 function summarize(record: RoundRecord): RoundSummary {

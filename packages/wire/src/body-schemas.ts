@@ -21,6 +21,7 @@ import type {
   UpdateSubmit,
   Welcome,
 } from './messages.js';
+import type { SecAggKeys, SecAggMasked, SecAggRelay, SecAggReveal, SecAggRoster, SecAggShares, SecAggUnmask } from './secagg-messages.js';
 import {
   boundedArray,
   boundedText,
@@ -35,6 +36,7 @@ import {
   publicKey,
   sha256Hex,
   siteName,
+  uint32Array,
   wireError,
 } from './schema-primitives.js';
 import { isCompatibleVersion } from './version-rule.js';
@@ -122,6 +124,74 @@ const roundRefuse = z.strictObject({
   error: wireError,
 }) satisfies z.ZodType<RoundRefuse>;
 
+const X25519_BYTES = 32;
+const BOX_SHARE_BYTES = 338;
+const REVEAL_SHARE_BYTES = 68;
+const uniqueSites = (list: string[]) => new Set(list).size === list.length;
+
+const secaggKeys = z.strictObject({
+  type: z.literal('secagg/keys'),
+  ...roundKey,
+  site: siteName,
+  cPk: bytes({ exact: X25519_BYTES }),
+  sPk: bytes({ exact: X25519_BYTES }),
+  keySig: bytes({ exact: LIMITS.SIGNATURE_BYTES }),
+}) satisfies z.ZodType<SecAggKeys>;
+
+const secaggRoster = z.strictObject({
+  type: z.literal('secagg/roster'),
+  ...roundKey,
+  threshold: z.int().min(2).max(LIMITS.COHORT_MAX),
+  degree: z.int().min(0).max(LIMITS.COHORT_MAX),
+  roster: boundedArray(
+    z.strictObject({
+      site: siteName,
+      cPk: bytes({ exact: X25519_BYTES }),
+      sPk: bytes({ exact: X25519_BYTES }),
+      keySig: bytes({ exact: LIMITS.SIGNATURE_BYTES }),
+      identityKey: publicKey,
+    }),
+    LIMITS.COHORT_MAX,
+  ).refine((r) => uniqueSites(r.map((e) => e.site)), 'roster lists a site twice'),
+}) satisfies z.ZodType<SecAggRoster>;
+
+const secaggShares = z.strictObject({
+  type: z.literal('secagg/shares'),
+  ...roundKey,
+  site: siteName,
+  shares: boundedArray(z.strictObject({ to: siteName, ciphertext: bytes({ exact: BOX_SHARE_BYTES }) }), LIMITS.COHORT_MAX),
+}) satisfies z.ZodType<SecAggShares>;
+
+const secaggRelay = z.strictObject({
+  type: z.literal('secagg/relay'),
+  ...roundKey,
+  shares: boundedArray(z.strictObject({ from: siteName, ciphertext: bytes({ exact: BOX_SHARE_BYTES }) }), LIMITS.COHORT_MAX),
+}) satisfies z.ZodType<SecAggRelay>;
+
+const secaggMasked = z.strictObject({
+  type: z.literal('secagg/masked'),
+  ...roundKey,
+  site: siteName,
+  masked: uint32Array,
+}) satisfies z.ZodType<SecAggMasked>;
+
+const secaggUnmask = z.strictObject({
+  type: z.literal('secagg/unmask'),
+  ...roundKey,
+  survivors: boundedArray(siteName, LIMITS.COHORT_MAX).refine(uniqueSites, 'survivors list a site twice'),
+  dropped: boundedArray(siteName, LIMITS.COHORT_MAX).refine(uniqueSites, 'dropped lists a site twice'),
+}) satisfies z.ZodType<SecAggUnmask>;
+
+const secaggReveal = z.strictObject({
+  type: z.literal('secagg/reveal'),
+  ...roundKey,
+  site: siteName,
+  reveals: boundedArray(
+    z.strictObject({ owner: siteName, kind: z.enum(['b', 's']), share: bytes({ exact: REVEAL_SHARE_BYTES }) }),
+    LIMITS.COHORT_MAX,
+  ),
+}) satisfies z.ZodType<SecAggReveal>;
+
 const taskManifest = z.strictObject({
   hash: sha256Hex,
   json: boundedText(LIMITS.MANIFEST_JSON_MAX).min(1),
@@ -146,4 +216,11 @@ export const BODY_SCHEMAS = {
   'round/refuse': roundRefuse,
   'task/manifest': taskManifest,
   status: siteStatus,
+  'secagg/keys': secaggKeys,
+  'secagg/roster': secaggRoster,
+  'secagg/shares': secaggShares,
+  'secagg/relay': secaggRelay,
+  'secagg/masked': secaggMasked,
+  'secagg/unmask': secaggUnmask,
+  'secagg/reveal': secaggReveal,
 } as const satisfies { [T in MessageType]: z.ZodType<MessageBodies[T]> };

@@ -23,6 +23,18 @@ export type {
   UpdateSubmit,
   Welcome,
 } from './messages.js';
+export type {
+  SecAggCoordinatorMessage,
+  SecAggKeys,
+  SecAggMasked,
+  SecAggRelay,
+  SecAggReveal,
+  SecAggRoster,
+  SecAggRosterEntry,
+  SecAggShares,
+  SecAggSiteMessage,
+  SecAggUnmask,
+} from './secagg-messages.js';
 export { createEnvelope, newMessageId } from './envelope.js';
 export type { Envelope, EnvelopeOf } from './envelope.js';
 export { LIMITS, isSiteName, SITE_NAME_PATTERN, SHA256_HEX_PATTERN } from './limits.js';

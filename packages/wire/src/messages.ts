@@ -5,6 +5,17 @@
  * live beside these types in this package.
  */
 import type { WireError } from './errors.js';
+import type {
+  SecAggCoordinatorMessage,
+  SecAggKeys,
+  SecAggMasked,
+  SecAggRelay,
+  SecAggReveal,
+  SecAggRoster,
+  SecAggShares,
+  SecAggSiteMessage,
+  SecAggUnmask,
+} from './secagg-messages.js';
 
 export const PHASES = ['train', 'evaluate'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -22,6 +33,13 @@ export const MESSAGE_TYPES = {
   REFUSE: 'round/refuse',
   TASK_MANIFEST: 'task/manifest',
   STATUS: 'status',
+  SECAGG_KEYS: 'secagg/keys',
+  SECAGG_ROSTER: 'secagg/roster',
+  SECAGG_SHARES: 'secagg/shares',
+  SECAGG_RELAY: 'secagg/relay',
+  SECAGG_MASKED: 'secagg/masked',
+  SECAGG_UNMASK: 'secagg/unmask',
+  SECAGG_REVEAL: 'secagg/reveal',
 } as const;
 
 export type MessageType = (typeof MESSAGE_TYPES)[keyof typeof MESSAGE_TYPES];
@@ -80,8 +98,8 @@ export interface RoundRefuse {
   error: WireError;
 }
 
-export type SiteMessage = UpdateSubmit | EvalResult | RoundRefuse;
-export type CoordinatorMessage = RoundStart;
+export type SiteMessage = UpdateSubmit | EvalResult | RoundRefuse | SecAggSiteMessage;
+export type CoordinatorMessage = RoundStart | SecAggCoordinatorMessage;
 
 /** Site → coordinator, first message of a connection: who I claim to be. */
 export interface Hello {
@@ -148,6 +166,13 @@ export interface MessageBodies {
   'round/refuse': RoundRefuse;
   'task/manifest': TaskManifest;
   status: SiteStatus;
+  'secagg/keys': SecAggKeys;
+  'secagg/roster': SecAggRoster;
+  'secagg/shares': SecAggShares;
+  'secagg/relay': SecAggRelay;
+  'secagg/masked': SecAggMasked;
+  'secagg/unmask': SecAggUnmask;
+  'secagg/reveal': SecAggReveal;
 }
 
 /** Who may send each message; a peer receiving a message from the wrong side refuses it. */
@@ -164,6 +189,13 @@ export const MESSAGE_SENDERS = {
   'round/refuse': 'site',
   'task/manifest': 'coordinator',
   status: 'site',
+  'secagg/keys': 'site',
+  'secagg/roster': 'coordinator',
+  'secagg/shares': 'site',
+  'secagg/relay': 'coordinator',
+  'secagg/masked': 'site',
+  'secagg/unmask': 'coordinator',
+  'secagg/reveal': 'site',
 } as const satisfies Record<MessageType, 'site' | 'coordinator' | 'either'>;
 
 export type MessageSender = (typeof MESSAGE_SENDERS)[MessageType];

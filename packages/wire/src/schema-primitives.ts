@@ -65,6 +65,9 @@ export const float32Array = z
     }
   });
 
+/** A Uint32Array (Z_2^32 values of a masked secure-aggregation vector). */
+export const uint32Array = z.custom<Uint32Array>((v) => v instanceof Uint32Array, 'expected a Uint32Array');
+
 /** Raw bytes; Node Buffers are accepted and handed on as plain Uint8Array views. */
 export function bytes(options: { exact?: number; min?: number; max?: number }) {
   return z

@@ -1,0 +1,56 @@
+/**
+ * Secure aggregation settings of a run, and how they travel: the quantizer's
+ * parameters ride in the signed `round/start` config (every site must quantize
+ * alike); threshold and graph degree ride in the signed `secagg/roster`.
+ */
+import { CohortError, type ConfigValue } from '@cohortfl/wire';
+
+export interface SecureAggregationOptions {
+  /** Fewest sites whose sum may be revealed: a fraction of the cohort in (0, 1] or a count ≥ 2. Default: a strict majority. */
+  threshold?: number;
+  /** Neighbour graph: 0 = full graph (default), else the degree k of a k-regular graph. */
+  degree?: number;
+  /** L2 norm bound of a site's update; larger updates are scaled down to it. */
+  clip: number;
+  /** Sample counts are divided by this (≥ any site's count) to weight updates inside the sum. */
+  weightScale: number;
+  /** Deadline of each exchange after the training step, in milliseconds. */
+  stepTimeoutMs: number;
+  /** A site's enrolled identity key (`ed25519:…`), sent in the roster so peers can check key signatures. */
+  identityKey: (site: string) => string | undefined;
+}
+
+export const SECAGG_CONFIG_KEYS = { ENABLED: 'secagg', CLIP: 'secaggClip', WEIGHT_SCALE: 'secaggWeightScale', MAX_SITES: 'secaggMaxSites' } as const;
+
+/** The threshold for a cohort of n sites: a strict majority unless the task set one. */
+export function resolveThreshold(n: number, threshold: number | undefined): number {
+  const t = threshold === undefined ? Math.floor(n / 2) + 1 : threshold <= 1 ? Math.ceil(threshold * n) : Math.floor(threshold);
+  return Math.max(2, t);
+}
+
+export function secureRoundConfig(options: SecureAggregationOptions, cohortSize: number): Record<string, ConfigValue> {
+  return {
+    [SECAGG_CONFIG_KEYS.ENABLED]: true,
+    [SECAGG_CONFIG_KEYS.CLIP]: options.clip,
+    [SECAGG_CONFIG_KEYS.WEIGHT_SCALE]: options.weightScale,
+    [SECAGG_CONFIG_KEYS.MAX_SITES]: cohortSize,
+  };
+}
+
+export interface QuantizerSettings {
+  clip: number;
+  weightScale: number;
+  maxSites: number;
+}
+
+/** The quantizer settings a signed round config carries, or undefined for a plaintext round. */
+export function quantizerSettings(config: Record<string, ConfigValue>): QuantizerSettings | undefined {
+  if (config[SECAGG_CONFIG_KEYS.ENABLED] !== true) return undefined;
+  const clip = config[SECAGG_CONFIG_KEYS.CLIP];
+  const weightScale = config[SECAGG_CONFIG_KEYS.WEIGHT_SCALE];
+  const maxSites = config[SECAGG_CONFIG_KEYS.MAX_SITES];
+  if (typeof clip !== 'number' || !(clip > 0) || typeof weightScale !== 'number' || !(weightScale >= 1) || typeof maxSites !== 'number' || !(maxSites >= 2)) {
+    throw new CohortError('MESSAGE_INVALID', 'secure aggregation round config lacks a valid clip, weight scale or cohort size');
+  }
+  return { clip, weightScale, maxSites };
+}
