@@ -103,7 +103,7 @@ async function main() {
   const built = sdk.buildManifest(task);
   const manifestPath = join(state, 'cad-risk.manifest.json');
   writeFileSync(manifestPath, built.json);
-  say(`task cad-risk ${task.version}, manifest hash ${built.hash.slice(0, 16)}…`);
+  say(`task cad-risk ${task.version}, manifest hash ${built.hash.slice(0, 16)}…, secure aggregation ${task.secureAggregation.enabled ? 'on' : 'off'}`);
 
   // 2. The operator: init and serve the coordinator.
   const coordDir = join(state, 'coordinator');

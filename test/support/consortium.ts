@@ -42,7 +42,7 @@ export function cli(script: string, args: string[]): string {
   return r.stdout;
 }
 
-export async function createFixture(options: { secure?: boolean; rounds?: number; timeouts?: { train: number; evaluate: number }; retryDelayMs?: number; extraConfig?: Record<string, unknown> } = {}): Promise<Fixture> {
+export async function createFixture(options: { secure?: boolean; secureThreshold?: number | undefined; rounds?: number; timeouts?: { train: number; evaluate: number }; retryDelayMs?: number; extraConfig?: Record<string, unknown> } = {}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'cohortfl-it-'));
   const data = join(dir, 'data');
   const logs = join(dir, 'logs');
@@ -59,7 +59,7 @@ export async function createFixture(options: { secure?: boolean; rounds?: number
     rounds: options.rounds ?? 3,
     minSites: 2,
     seed: 1,
-    secureAggregation: options.secure === false ? false : { stepTimeout: 20 },
+    secureAggregation: options.secure === false ? false : { stepTimeout: 20, ...(options.secureThreshold === undefined ? {} : { threshold: options.secureThreshold }) },
   });
   const built = buildManifest(task);
   const manifestPath = join(dir, 'task.manifest.json');

@@ -5,8 +5,8 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { signChallenge, type Identity } from '@cohortfl/identity';
-import { signEnvelope } from '@cohortfl/protocol';
-import { createCodec, createEnvelope, encodeBody, msgpackrParser, PROTOCOL_VERSION, type Envelope, type RoundStart } from '@cohortfl/wire';
+import { SiteRunner, signEnvelope, type SiteWork } from '@cohortfl/protocol';
+import { createCodec, createEnvelope, encodeBody, msgpackrParser, parseEnvelope, PROTOCOL_VERSION, type CoordinatorMessage, type Envelope, type RoundStart } from '@cohortfl/wire';
 import { encodePublicKey } from '@cohortfl/identity';
 
 export interface RogueOptions {
@@ -95,6 +95,11 @@ export class RogueSite {
     return signEnvelope(this.options.identity.secretKey, env);
   }
 
+  /** Call `fn` for every message received from now on. */
+  onMessage(fn: (e: Envelope) => void): void {
+    this.listeners.push(fn);
+  }
+
   send(env: Envelope): void {
     this.sendRaw(this.codec.encode(env));
   }
@@ -129,4 +134,34 @@ export class RogueSite {
 
 function decodeKey(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text.replace(/^ed25519:/, ''), 'base64url'));
+}
+
+/**
+ * An honest site in the test process (the real SiteRunner with a fixed update) that
+ * disconnects, as if killed, when the coordinator asks it for a given secure step.
+ */
+export class ScriptedSite {
+  readonly rogue: RogueSite;
+  private readonly runner: SiteRunner;
+
+  constructor(options: RogueOptions & { taskHash: string; dieAt?: 'keys' | 'shares' | 'masked' | 'reveal'; parameterDelta?: number }) {
+    this.rogue = new RogueSite(options);
+    const work: SiteWork = {
+      load: async () => undefined,
+      train: async (start) => ({ update: new Float32Array(start.weights.length).fill(options.parameterDelta ?? 0.01), numExamples: 100, metrics: { loss: 0.5 } }),
+      evaluate: async () => ({ numExamples: 50, metrics: { auc: 0.5, loss: 0.69, accuracy: 0.5 } }),
+    };
+    this.runner = new SiteRunner({ site: options.site, policy: { acceptTasks: true, approvedTaskHashes: [options.taskHash], minCohortSize: 2 }, work, identitySecretKey: options.identity.secretKey });
+    const stepOf: Record<string, string> = { 'secagg/roster': 'shares', 'secagg/relay': 'masked', 'secagg/unmask': 'reveal' };
+    this.rogue.onMessage(async (env) => {
+      if (env.type !== 'round/start' && !env.type.startsWith('secagg/')) return;
+      const step = env.type === 'round/start' ? (env.body.phase === 'train' ? 'keys' : 'evaluate') : stepOf[env.type];
+      if (step === options.dieAt) {
+        this.rogue.close();
+        return;
+      }
+      const reply = await this.runner.handle(env.body as CoordinatorMessage);
+      if (this.rogue.connected) this.rogue.send(signEnvelope(options.identity.secretKey, parseEnvelope(createEnvelope(reply.type, reply as never))));
+    });
+  }
 }

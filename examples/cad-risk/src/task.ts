@@ -15,6 +15,8 @@ export interface CadTaskOptions {
   rounds?: number;
   hidden?: number[];
   strategy?: Parameters<typeof defineTask>[0]['strategy'];
+  /** Secure aggregation (default on). */
+  secure?: boolean;
 }
 
 export function cadSchema(variants: string[]): DataSchema {
@@ -50,5 +52,6 @@ export function cadRiskTask(options: CadTaskOptions): Task {
     rounds: options.rounds ?? 20,
     minSites: 3,
     seed: 1,
+    secureAggregation: options.secure === false ? false : { clip: 10 },
   });
 }

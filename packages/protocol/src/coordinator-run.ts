@@ -224,7 +224,8 @@ export class CoordinatorRun {
     }
     this.current = undefined;
     state.train = [{ site: 'secure-aggregate', update: outcome.update, numExamples: outcome.numExamples, metrics: { loss: outcome.loss } }];
-    state.failures = secure.failures;
+    // A survivor that vanished while unmasking is still in the sum: it trained, it did not fail.
+    state.failures = secure.failures.filter((f) => !outcome.survivors.includes(f.site));
     return this.closeTrain(now, state, outcome.survivors);
   }
 
