@@ -244,7 +244,8 @@ export class CoordinatorRun {
     const failures = [...state.failures, ...outcome.rejected];
     if (!outcome.ok) return this.fail(outcome.code, outcome.message);
     const rejected = new Set(outcome.rejected.map((r) => r.site));
-    this.trained = secureSurvivors ? (rejected.size > 0 ? [] : [...secureSurvivors]) : state.train.map((r) => r.site).filter((s) => !rejected.has(s));
+    // Sorted, so a stored round does not depend on the order in which answers arrived.
+    this.trained = (secureSurvivors ? (rejected.size > 0 ? [] : [...secureSurvivors]) : state.train.map((r) => r.site).filter((s) => !rejected.has(s))).sort();
     if (this.trained.length < this.options.minSites) {
       return this.fail('TOO_FEW_RESULTS', `round ${this.round}: only ${this.trained.length} valid updates, ${this.options.minSites} needed`);
     }
