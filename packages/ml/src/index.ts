@@ -5,13 +5,17 @@ export { flattenWeights, setFlatWeights, weightShapes } from './weights.js';
 export { countParameters, disposeModels } from './model-cache.js';
 export { initialWeights } from './init-weights.js';
 export { trainLocal } from './train-local.js';
+export { trainLocalDp } from './train-local-dp.js';
 export { predict, evaluate } from './predict.js';
 export { rocAuc } from './roc-auc.js';
 export { mlp } from './mlp.js';
 export type {
   BackendName,
+  DpSgdConfig,
+  DpTrainResult,
   EvaluateInput,
   EvaluateResult,
+  GaussianNoise,
   InitBackendOptions,
   MatrixData,
   MlpActivation,
@@ -20,6 +24,7 @@ export type {
   OptimizerName,
   PredictInput,
   TrainingConfig,
+  TrainLocalDpInput,
   TrainLocalInput,
   TrainResult,
 } from './types.js';

@@ -17,6 +17,15 @@ export function binaryCrossEntropy(p: tf.Tensor, sign: tf.Tensor, offset: tf.Ten
 }
 
 /**
+ * Each record's binary cross-entropy, rows × 1, with the same clipping as
+ * binaryCrossEntropy: DP-SGD differentiates their sum, so row i of a gradient
+ * with respect to a layer's outputs is record i's own gradient.
+ */
+export function perRecordBce(p: tf.Tensor, sign: tf.Tensor, offset: tf.Tensor): tf.Tensor {
+  return tf.neg(tf.log(tf.clipByValue(tf.add(tf.mul(p, sign), offset), EPS, 1 - EPS)));
+}
+
+/**
  * Weight-regularizer penalties of every layer. Collected layer by layer because
  * Sequential.calculateLosses() returns nothing in tfjs 4.22.
  */

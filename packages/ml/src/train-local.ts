@@ -92,6 +92,20 @@ async function runEpochs(
   }
 }
 
+/** The model's weights minus `global`; ROUND_FAILED if training made any weight NaN or infinite. */
+export function updateOf(model: tf.LayersModel, global: Float32Array): Float32Array {
+  const after = flattenWeights(model);
+  const update = new Float32Array(after.length);
+  for (let i = 0; i < after.length; i++) {
+    const d = (after[i] as number) - (global[i] as number);
+    if (!Number.isFinite(d)) {
+      throw new CohortError('ROUND_FAILED', 'local training diverged (a weight became NaN or infinite); lower training.learningRate');
+    }
+    update[i] = d;
+  }
+  return update;
+}
+
 /**
  * Trains the topology's model from `weights` on `data` and returns the update.
  * metrics.loss is the mean binary cross-entropy over the last epoch (without
@@ -108,15 +122,6 @@ export async function trainLocal(input: TrainLocalInput): Promise<TrainResult> {
     validateMatrix(data, cached.inputDim);
     setFlatWeights(cached.model, weights);
     const metrics = await runEpochs(cached, weights, data, training, seed);
-    const after = flattenWeights(cached.model);
-    const update = new Float32Array(after.length);
-    for (let i = 0; i < after.length; i++) {
-      const d = (after[i] as number) - (weights[i] as number);
-      if (!Number.isFinite(d)) {
-        throw new CohortError('ROUND_FAILED', 'local training diverged (a weight became NaN or infinite); lower training.learningRate');
-      }
-      update[i] = d;
-    }
-    return { update, numExamples: data.n, metrics };
+    return { update: updateOf(cached.model, weights), numExamples: data.n, metrics };
   });
 }

@@ -53,6 +53,34 @@ export interface TrainLocalInput {
   seed: number;
 }
 
+/** DP-SGD settings (Abadi et al. 2016) with Poisson subsampling. */
+export interface DpSgdConfig {
+  /** C: every record's gradient over all trainable weights is clipped to this L2 norm. */
+  l2Clip: number;
+  /** σ: the summed clipped gradients get N(0, σ²C²) noise per coordinate. 0 = clipping only. */
+  noiseMultiplier: number;
+  /** q: each record joins each step's batch independently with this probability, in (0, 1]. */
+  samplingRate: number;
+  /** Optimizer steps (= noisy gradient releases the accountant counts). */
+  steps: number;
+}
+
+/**
+ * A secure Gaussian sampler: `count` independent N(0, sigma²) draws. Injected
+ * so the privacy package owns the noise source (this package draws none itself).
+ */
+export type GaussianNoise = (count: number, sigma: number) => Float64Array | Float32Array;
+
+export interface TrainLocalDpInput extends TrainLocalInput {
+  dp: DpSgdConfig;
+  noise: GaussianNoise;
+}
+
+export interface DpTrainResult extends TrainResult {
+  /** What was run, for the accountant: q·n is the expected batch size the sums were divided by. */
+  dp: { steps: number; samplingRate: number; noiseMultiplier: number; l2Clip: number; expectedBatchSize: number };
+}
+
 export interface PredictInput {
   topology: ModelTopology;
   weights: Float32Array;

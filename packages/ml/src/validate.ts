@@ -1,6 +1,6 @@
 /** Boundary checks for what training and evaluation receive. */
 import { CohortError } from '@cohortfl/wire';
-import type { MatrixData, OptimizerName, TrainingConfig } from './types.js';
+import type { DpSgdConfig, MatrixData, OptimizerName, TrainingConfig } from './types.js';
 
 const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'adam', 'rmsprop', 'adagrad'];
 
@@ -16,6 +16,23 @@ export function validateTraining(t: TrainingConfig): void {
   if (!(Number.isFinite(t.learningRate) && t.learningRate > 0)) config(`training.learningRate must be a positive number, got ${t.learningRate}`);
   const mu = t.proxMu ?? 0;
   if (!(Number.isFinite(mu) && mu >= 0)) config(`training.proxMu must be a finite number ≥ 0, got ${t.proxMu}`);
+}
+
+/** DP-SGD settings; FedProx is refused rather than silently combined (see trainLocalDp). */
+export function validateDp(dp: DpSgdConfig, training: TrainingConfig, noise: unknown): void {
+  if (typeof dp !== 'object' || dp === null) config('dp config must be an object { l2Clip, noiseMultiplier, samplingRate, steps }');
+  if (!(Number.isFinite(dp.l2Clip) && dp.l2Clip > 0)) config(`dp.l2Clip must be a positive number, got ${dp.l2Clip}`);
+  if (!(Number.isFinite(dp.noiseMultiplier) && dp.noiseMultiplier >= 0)) {
+    config(`dp.noiseMultiplier must be a finite number ≥ 0, got ${dp.noiseMultiplier}`);
+  }
+  if (!(Number.isFinite(dp.samplingRate) && dp.samplingRate > 0 && dp.samplingRate <= 1)) {
+    config(`dp.samplingRate must be in (0, 1], got ${dp.samplingRate}`);
+  }
+  if (!Number.isSafeInteger(dp.steps) || dp.steps < 1) config(`dp.steps must be a positive integer, got ${dp.steps}`);
+  if ((training.proxMu ?? 0) > 0) {
+    config('training.proxMu > 0 (FedProx) is not supported with DP-SGD; set proxMu to 0 or train without dp');
+  }
+  if (typeof noise !== 'function') config('DP-SGD needs a noise sampler (count, sigma) => Float64Array');
 }
 
 export function validateSeed(seed: number): void {
