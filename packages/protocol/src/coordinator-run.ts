@@ -8,7 +8,8 @@ import { CohortError, type EvalResult, type Phase, type RoundRefuse, type SecAgg
 import type { EvaluateResultIn, SiteFailure, Strategy, TrainResultIn } from '@cohortfl/strategies';
 import type { CoordinatorAction, RejectReason, RoundRecord } from './actions.js';
 import { createRandom, deriveSeed } from './random.js';
-import { secureRoundConfig, type SecureAggregationOptions } from './secure-settings.js';
+import { quantizerSettings, secureRoundConfig, type SecureAggregationOptions } from './secure-settings.js';
+import { privacyRoundConfig, type RoundPrivacy } from './privacy-settings.js';
 import { SecureTrainPhase, type SecureStep } from './secure-train.js';
 
 export interface CoordinatorRunOptions {
@@ -28,6 +29,8 @@ export interface CoordinatorRunOptions {
   firstAttempt?: number;
   /** Secure aggregation of the train phase; absent = plaintext updates. */
   secureAggregation?: SecureAggregationOptions;
+  /** Differential privacy every site must apply in the train phase; absent = none. */
+  privacy?: RoundPrivacy;
 }
 
 type PhaseState = {
@@ -173,7 +176,12 @@ export class CoordinatorRun {
   private openPhase(now: number, phase: Phase, cohort: string[], baseConfig: Record<string, number | string | boolean>): CoordinatorAction[] {
     const deadline = now + this.options.timeoutMs[phase];
     const secureOptions = phase === 'train' ? this.options.secureAggregation : undefined;
-    const config = secureOptions ? { ...baseConfig, ...secureRoundConfig(secureOptions, cohort.length) } : baseConfig;
+    const privacy = phase === 'train' ? this.options.privacy : undefined;
+    const config = {
+      ...baseConfig,
+      ...(privacy ? privacyRoundConfig(privacy) : {}),
+      ...(secureOptions ? secureRoundConfig(secureOptions, cohort.length, privacy) : {}),
+    };
     this.current = { phase, cohort, deadline, answered: new Set(), train: [], evals: [], failures: [] };
     if (secureOptions) {
       this.current.secure = new SecureTrainPhase({
@@ -183,6 +191,7 @@ export class CoordinatorRun {
         cohort,
         parameterCount: this.weights.length,
         options: secureOptions,
+        quantizer: quantizerSettings(config)!,
       });
     }
     const actions: CoordinatorAction[] = [{ kind: 'phase-started', round: this.round, attempt: this.attempt, phase, cohort }];

@@ -14,3 +14,7 @@ export type { QuantizerSettings, SecureAggregationOptions } from './secure-setti
 export { SecureTrainPhase, SECURE_STEPS } from './secure-train.js';
 export type { SecureOutcome, SecureStep } from './secure-train.js';
 export { advertisementContext, SecureSiteRound } from './secure-site.js';
+export { DP_CONFIG_KEYS, perSiteNoiseVariance, privacyRoundConfig, quantizerSitesWithNoise, roundPrivacy } from './privacy-settings.js';
+export type { RoundPrivacy } from './privacy-settings.js';
+export { charge, checkBudget, patientPlan, secureSiteNoise } from './site-privacy.js';
+export type { DpSgdPlan, LocalTrainingFacts, SitePrivacy } from './site-privacy.js';

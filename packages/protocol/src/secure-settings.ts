@@ -4,6 +4,7 @@
  * alike); threshold and graph degree ride in the signed `secagg/roster`.
  */
 import { CohortError, type ConfigValue } from '@cohortfl/wire';
+import { quantizerSitesWithNoise, type RoundPrivacy } from './privacy-settings.js';
 
 export interface SecureAggregationOptions {
   /** Fewest sites whose sum may be revealed: a fraction of the cohort in (0, 1] or a count ≥ 2. Default: a strict majority. */
@@ -28,12 +29,18 @@ export function resolveThreshold(n: number, threshold: number | undefined): numb
   return Math.max(2, t);
 }
 
-export function secureRoundConfig(options: SecureAggregationOptions, cohortSize: number): Record<string, ConfigValue> {
+/**
+ * Under site-level DP the sum weighs sites equally (weight scale 1, each site counts
+ * 1): its sensitivity is then one clipped update, and a site's size cannot set its
+ * influence. The quantizer also leaves headroom for the noise.
+ */
+export function secureRoundConfig(options: SecureAggregationOptions, cohortSize: number, privacy?: RoundPrivacy): Record<string, ConfigValue> {
+  const siteDp = privacy?.unit === 'site';
   return {
     [SECAGG_CONFIG_KEYS.ENABLED]: true,
-    [SECAGG_CONFIG_KEYS.CLIP]: options.clip,
-    [SECAGG_CONFIG_KEYS.WEIGHT_SCALE]: options.weightScale,
-    [SECAGG_CONFIG_KEYS.MAX_SITES]: cohortSize,
+    [SECAGG_CONFIG_KEYS.CLIP]: siteDp ? privacy.clip : options.clip,
+    [SECAGG_CONFIG_KEYS.WEIGHT_SCALE]: siteDp ? 1 : options.weightScale,
+    [SECAGG_CONFIG_KEYS.MAX_SITES]: quantizerSitesWithNoise(cohortSize, privacy),
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { decodePublicKey, SIGN_DOMAINS, signPayload, verifyPayload } from '@cohortfl/identity';
 import { advertisementBytes, clipL2, createQuantizer, SecAggClient } from '@cohortfl/secagg';
+import { sampleDiscreteGaussian } from '@cohortfl/privacy';
 import { CohortError, type RoundStart, type SecAggKeys, type SecAggMasked, type SecAggRelay, type SecAggReveal, type SecAggRoster, type SecAggShares, type SecAggUnmask } from '@cohortfl/wire';
 import type { QuantizerSettings } from './secure-settings.js';
 
@@ -27,6 +28,8 @@ export class SecureSiteRound {
     update: Float32Array,
     numExamples: number,
     trainLoss: number,
+    /** Site-level DP: this site's share of the discrete Gaussian noise, in grid units². */
+    noiseVariance?: number,
   ) {
     const quantizer = createQuantizer({ clip: settings.clip, weightScale: settings.weightScale, maxSites: settings.maxSites });
     if (numExamples > settings.weightScale) {
@@ -39,6 +42,12 @@ export class SecureSiteRound {
     withLoss.set(clipped);
     withLoss[clipped.length] = Number.isFinite(trainLoss) ? Math.min(Math.max(trainLoss, 0), settings.clip) : 0;
     this.vector = quantizer.quantize(withLoss, numExamples);
+    if (noiseVariance !== undefined) {
+      // Distributed discrete Gaussian (Kairouz, Liu, Steinke 2021): added in Z_2^32 to
+      // the update's coordinates, so the sum of at least n_min sites carries σ·C.
+      const noise = sampleDiscreteGaussian(noiseVariance, clipped.length);
+      for (let i = 0; i < clipped.length; i++) this.vector[i] = (this.vector[i]! + noise[i]!) >>> 0;
+    }
     this.client = new SecAggClient({ site, context: this.context });
     this.keys = this.client.advertiseKeys();
   }

@@ -7,7 +7,7 @@
 import { createQuantizer, SecAggServer } from '@cohortfl/secagg';
 import { CohortError, isCohortError, type CoordinatorMessage, type SecAggKeys, type SecAggSiteMessage } from '@cohortfl/wire';
 import type { SiteFailure } from '@cohortfl/strategies';
-import { resolveThreshold, type SecureAggregationOptions } from './secure-settings.js';
+import { resolveThreshold, type QuantizerSettings, type SecureAggregationOptions } from './secure-settings.js';
 
 export const SECURE_STEPS = ['keys', 'shares', 'masked', 'reveal'] as const;
 export type SecureStep = (typeof SECURE_STEPS)[number];
@@ -31,6 +31,8 @@ export interface SecureTrainInput {
   cohort: string[];
   parameterCount: number;
   options: SecureAggregationOptions;
+  /** The quantizer the sites were told to use (from the signed round config). */
+  quantizer: QuantizerSettings;
 }
 
 export class SecureTrainPhase {
@@ -53,7 +55,7 @@ export class SecureTrainPhase {
       config: { threshold: this.threshold, graph: degree > 0 ? { kind: 'k-regular', k: degree } : { kind: 'full' } },
       vectorLength: input.parameterCount + 2, // the update, the training loss, the example count
     });
-    this.quantizer = createQuantizer({ clip: options.clip, weightScale: options.weightScale, maxSites: cohort.length });
+    this.quantizer = createQuantizer(input.quantizer);
     this.expected = new Set(cohort);
   }
 

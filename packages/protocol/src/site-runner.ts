@@ -9,6 +9,9 @@ import { CohortError, isCohortError, type CoordinatorMessage, type EvalResult, t
 import { enforcePolicy, type SitePolicy } from './site-policy.js';
 import { quantizerSettings } from './secure-settings.js';
 import { SecureSiteRound } from './secure-site.js';
+import { clipByL2Norm, gaussianNoise, type Mechanism } from '@cohortfl/privacy';
+import { roundPrivacy } from './privacy-settings.js';
+import { charge, checkBudget, patientPlan, secureSiteNoise, type DpSgdPlan, type LocalTrainingFacts, type SitePrivacy } from './site-privacy.js';
 
 export const SITE_STAGES = ['policy', 'load', 'train', 'privatize', 'mask', 'sign', 'send'] as const;
 export type SiteStage = (typeof SITE_STAGES)[number];
@@ -28,7 +31,10 @@ export interface EvaluateOutput {
 export interface SiteWork {
   /** Load and validate local data once; called before the first train or evaluate. */
   load(): Promise<void>;
-  train(start: RoundStart): Promise<TrainOutput>;
+  /** Local training; with `dpSgd`, patient-level DP-SGD under exactly that plan. */
+  train(start: RoundStart, dpSgd?: DpSgdPlan): Promise<TrainOutput>;
+  /** Size of the local training split and the task's training settings (patient-level DP needs them). */
+  facts?(): LocalTrainingFacts;
   evaluate(start: RoundStart): Promise<EvaluateOutput>;
 }
 
@@ -42,6 +48,8 @@ export interface SiteRunnerOptions {
   transforms?: Partial<Record<'privatize' | 'mask' | 'sign', UpdateTransform[]>>;
   /** The site's identity secret key: signs its secure-aggregation key advertisements. */
   identitySecretKey?: Uint8Array;
+  /** The hospital's privacy budget; when set, rounds without DP and rounds over budget are refused. */
+  privacy?: SitePrivacy;
 }
 
 export class SiteRunner {
@@ -136,7 +144,42 @@ export class SiteRunner {
   private async trainStep(start: RoundStart): Promise<SiteMessage> {
     const settings = quantizerSettings(start.config);
     this.secure = undefined;
-    const out = await this.options.work.train(start);
+    const dp = roundPrivacy(start.config);
+    const guard = this.options.privacy;
+    if (guard && !dp) {
+      throw new CohortError('POLICY_REFUSED', 'this site\'s policy sets a privacy budget, and the task applies no differential privacy');
+    }
+    // Decide what the round costs, and refuse it, before any work on patient data.
+    let mechanism: Mechanism | undefined;
+    let dpSgd: DpSgdPlan | undefined;
+    let siteNoiseVariance: number | undefined;
+    if (dp?.unit === 'patient') {
+      if (!this.options.work.facts) throw new CohortError('CONFIG_INVALID', 'this site cannot run patient-level DP (no training facts)');
+      dpSgd = patientPlan(dp, this.options.work.facts());
+      mechanism = { kind: 'gaussian', noiseMultiplier: dpSgd.noiseMultiplier, samplingRate: dpSgd.samplingRate, steps: dpSgd.steps };
+    } else if (dp && settings) {
+      const noise = secureSiteNoise(dp, settings, start.weights.length);
+      siteNoiseVariance = noise.perSiteVariance;
+      mechanism = noise.mechanism;
+    } else if (dp) {
+      mechanism = { kind: 'gaussian', noiseMultiplier: dp.noiseMultiplier!, samplingRate: 1, steps: 1 };
+    }
+    if (mechanism) checkBudget(guard, mechanism);
+    const trained = await this.options.work.train(start, dpSgd);
+    let out = trained;
+    if (dp?.unit === 'site') {
+      // Site-level DP: every site counts once (its size would otherwise set its influence),
+      // the update is clipped to C, and no per-site training metric leaves the site.
+      const clipped = clipByL2Norm(trained.update, dp.clip).clipped;
+      if (!settings) {
+        const noise = gaussianNoise(clipped.length, dp.noiseMultiplier! * dp.clip);
+        for (let i = 0; i < clipped.length; i++) clipped[i] = clipped[i]! + noise[i]!;
+      }
+      out = { update: clipped, numExamples: 1, metrics: {} };
+    } else if (dp) {
+      out = { ...trained, metrics: {} };
+    }
+    if (mechanism) charge(guard, mechanism, `${start.taskHash.slice(0, 12)} round ${start.round} attempt ${start.attempt}`);
     if (out.update.length !== start.weights.length) {
       throw new CohortError('SHAPE_MISMATCH', `local update has ${out.update.length} values, the global model ${start.weights.length}`);
     }
@@ -154,7 +197,7 @@ export class SiteRunner {
     if (settings) {
       // Secure aggregation is the mask stage: the update only ever leaves quantized and masked.
       if (!this.options.identitySecretKey) throw new CohortError('CONFIG_INVALID', 'this site has no identity key to sign secure aggregation keys');
-      this.secure = new SecureSiteRound(this.options.site, start, settings, message.update, message.numExamples, message.metrics.loss ?? Number.NaN);
+      this.secure = new SecureSiteRound(this.options.site, start, settings, message.update, message.numExamples, message.metrics.loss ?? Number.NaN, siteNoiseVariance);
       return this.secure.advertise(this.options.identitySecretKey);
     }
     for (const stage of ['mask', 'sign'] as const) {

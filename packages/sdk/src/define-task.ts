@@ -7,6 +7,7 @@ import { encodeFeatureNames, validateSchema, type DataSchema } from '@cohortfl/d
 import { inputDim, modelToTopology, type ModelTopology, type TrainingConfig, type tf } from '@cohortfl/ml';
 import { createStrategy, type StrategySpec } from '@cohortfl/strategies';
 import { CohortError } from '@cohortfl/wire';
+import { calibrateNoise } from '@cohortfl/privacy';
 import { canonicalTopology } from './canonical-topology.js';
 
 type LayersModel = tf.LayersModel;
@@ -39,6 +40,35 @@ export interface TaskDefinition {
    * then learns only the example-weighted mean of at least `threshold` sites' updates.
    */
   secureAggregation?: false | SecureAggregationSpec;
+  /**
+   * Differential privacy. Absent: none (a site whose policy sets a privacy budget
+   * then refuses the task). `unit: 'site'` protects a whole hospital's data: each
+   * site clips its update to `clip` and the sum carries Gaussian noise of standard
+   * deviation noiseMultiplier·clip (distributed discrete Gaussian under secure
+   * aggregation). `unit: 'patient'` protects each patient: DP-SGD at every site.
+   */
+  privacy?: PrivacySpec;
+}
+
+export interface PrivacySpec {
+  unit: 'site' | 'patient';
+  /** L2 bound: of a site's update ('site', default 1) or of a patient's gradient ('patient', default 1). */
+  clip?: number;
+  /** σ. Give this or `targetEpsilon`. */
+  noiseMultiplier?: number;
+  /** The ε the whole run may spend at δ; σ is calibrated to it (per site for 'patient', from its own data size). */
+  targetEpsilon?: number;
+  /** δ (default 1e-5). */
+  delta?: number;
+}
+
+export interface ResolvedPrivacy {
+  unit: 'site' | 'patient';
+  clip: number;
+  /** σ for 'site'; for 'patient' the σ to use when no targetEpsilon is given. */
+  noiseMultiplier?: number;
+  targetEpsilon?: number;
+  delta: number;
 }
 
 export interface SecureAggregationSpec {
@@ -66,8 +96,9 @@ export interface ResolvedSecureAggregation {
 }
 
 /** A validated task: the definition with its model reduced to canonical topology JSON. */
-export interface Task extends Omit<TaskDefinition, 'model' | 'secureAggregation'> {
+export interface Task extends Omit<TaskDefinition, 'model' | 'secureAggregation' | 'privacy'> {
   model: ModelTopology;
+  privacy?: ResolvedPrivacy;
   secureAggregation: ResolvedSecureAggregation;
   fractionFit: number;
   seed: number;
@@ -118,8 +149,30 @@ export function defineTask(definition: TaskDefinition): Task {
   if (width !== features) {
     invalid(`the model takes ${width} inputs but the schema encodes ${features} features (${encodeFeatureNames(d.schema).slice(0, 5).join(', ')}${features > 5 ? ', …' : ''})`);
   }
-  const { model: _omit, secureAggregation: _spec, ...rest } = d;
-  return Object.freeze({ ...rest, model: topology, fractionFit, seed: d.seed ?? 0, validationFraction, timeouts, secureAggregation });
+  const privacy = d.privacy === undefined ? undefined : resolvePrivacy(d.privacy, d.rounds);
+  const { model: _omit, secureAggregation: _spec, privacy: _p, ...rest } = d;
+  return Object.freeze({ ...rest, model: topology, fractionFit, seed: d.seed ?? 0, validationFraction, timeouts, secureAggregation, ...(privacy ? { privacy } : {}) });
+}
+
+/**
+ * Safe, documented defaults: δ = 1e-5, clip = 1. Site-level DP with a target ε is
+ * calibrated here, for every round of the run (a site takes part in each round
+ * it is selected for, and selection is not secret, so no subsampling credit).
+ */
+function resolvePrivacy(p: PrivacySpec, rounds: number): ResolvedPrivacy {
+  if (p.unit !== 'site' && p.unit !== 'patient') invalid(`privacy.unit must be 'site' or 'patient', got '${String(p.unit)}'`);
+  const delta = p.delta ?? 1e-5;
+  const clip = p.clip ?? 1;
+  if (!(delta > 0 && delta < 1)) invalid(`privacy.delta must be in (0, 1), got ${delta}`);
+  if (!(clip > 0 && Number.isFinite(clip))) invalid(`privacy.clip must be a positive number, got ${clip}`);
+  if ((p.noiseMultiplier === undefined) === (p.targetEpsilon === undefined)) invalid('privacy needs exactly one of noiseMultiplier and targetEpsilon');
+  if (p.noiseMultiplier !== undefined && !(p.noiseMultiplier > 0 && Number.isFinite(p.noiseMultiplier))) invalid(`privacy.noiseMultiplier must be positive, got ${p.noiseMultiplier}`);
+  if (p.targetEpsilon !== undefined && !(p.targetEpsilon > 0 && Number.isFinite(p.targetEpsilon))) invalid(`privacy.targetEpsilon must be positive, got ${p.targetEpsilon}`);
+  let noiseMultiplier = p.noiseMultiplier;
+  if (p.unit === 'site' && p.targetEpsilon !== undefined) {
+    noiseMultiplier = calibrateNoise({ targetEpsilon: p.targetEpsilon, delta, samplingRate: 1, steps: rounds });
+  }
+  return { unit: p.unit, clip, delta, ...(noiseMultiplier === undefined ? {} : { noiseMultiplier }), ...(p.targetEpsilon === undefined ? {} : { targetEpsilon: p.targetEpsilon }) };
 }
 
 function resolveSecureAggregation(spec: TaskDefinition['secureAggregation']): ResolvedSecureAggregation {

@@ -1,6 +1,6 @@
 export { defineTask } from './define-task.js';
-export type { ResolvedSecureAggregation, SecureAggregationSpec, Task, TaskDefinition } from './define-task.js';
-export { secureOptionsFor } from './secure-options.js';
+export type { PrivacySpec, ResolvedPrivacy, ResolvedSecureAggregation, SecureAggregationSpec, Task, TaskDefinition } from './define-task.js';
+export { roundPrivacyFor, secureOptionsFor } from './secure-options.js';
 export { buildManifest, parseManifest, MANIFEST_FORMAT } from './manifest.js';
 export type { BuiltManifest, Manifest } from './manifest.js';
 export { canonicalJson } from './canonical-json.js';

@@ -1,4 +1,4 @@
-import type { SecureAggregationOptions } from '@cohortfl/protocol';
+import type { RoundPrivacy, SecureAggregationOptions } from '@cohortfl/protocol';
 import type { Task } from './define-task.js';
 
 /**
@@ -20,5 +20,20 @@ export function secureOptionsFor(
     weightScale: s.weightScale,
     stepTimeoutMs: stepTimeoutMs ?? s.stepTimeout * 1000,
     identityKey,
+  };
+}
+
+/** The differential privacy every site applies in a round of this task, or undefined for none. */
+export function roundPrivacyFor(task: Task, rounds: number = task.rounds): RoundPrivacy | undefined {
+  const p = task.privacy;
+  if (!p) return undefined;
+  return {
+    unit: p.unit,
+    clip: p.clip,
+    delta: p.delta,
+    rounds,
+    minSites: task.minSites,
+    ...(p.noiseMultiplier === undefined ? {} : { noiseMultiplier: p.noiseMultiplier }),
+    ...(p.targetEpsilon === undefined ? {} : { targetEpsilon: p.targetEpsilon }),
   };
 }

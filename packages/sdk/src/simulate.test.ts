@@ -142,6 +142,47 @@ describe('simulate', () => {
     for (const r of result.rounds) expect(r.trained.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('with site-level DP under secure aggregation, charges every site its distributed discrete Gaussian ε', async () => {
+    const { model: _m, secureAggregation: _s, privacy: _p, ...rest } = secureTask;
+    const dpTask = defineTask({ ...rest, model: task.model, secureAggregation: { clip: 5 }, privacy: { unit: 'site', clip: 0.5, noiseMultiplier: 1, delta: 1e-5 } });
+    const result = await simulate(dpTask, { sites: sites(), seed: 3, rounds: 2 });
+    expect(result.privacy?.unit).toBe('site');
+    const spent = result.privacy!.perSite.map((p) => p.epsilonSpent);
+    expect(spent.every((e) => e > 0 && Number.isFinite(e))).toBe(true);
+    // All sites took part in both rounds under the same mechanism: the same ε.
+    expect(Math.max(...spent) - Math.min(...spent)).toBeLessThan(1e-9);
+    expect(result.privacy!.perSite.every((p) => p.rounds === 2)).toBe(true);
+    const { computeEpsilon } = await import('@cohortfl/privacy');
+    // The distributed discrete Gaussian never costs less ε than the central Gaussian it approximates.
+    expect(spent[0]!).toBeGreaterThanOrEqual(computeEpsilon({ noiseMultiplier: 1, samplingRate: 1, steps: 2, delta: 1e-5 }).epsilon - 1e-6);
+  });
+
+  it('skips a site whose budget is spent and goes on with the others', async () => {
+    const { model: _m, secureAggregation: _s, privacy: _p, ...rest } = task;
+    const dpTask = defineTask({ ...rest, model: task.model, secureAggregation: false, privacy: { unit: 'site', clip: 0.5, noiseMultiplier: 2, delta: 1e-5 } });
+    const { computeEpsilon } = await import('@cohortfl/privacy');
+    const oneRound = computeEpsilon({ noiseMultiplier: 2, samplingRate: 1, steps: 1, delta: 1e-5 }).epsilon;
+    const twoRounds = computeEpsilon({ noiseMultiplier: 2, samplingRate: 1, steps: 2, delta: 1e-5 }).epsilon;
+    const result = await simulate(dpTask, { sites: sites(), seed: 3, rounds: 4, budgets: { gamma: { epsilonMax: (oneRound + twoRounds) / 2, delta: 1e-5 } } });
+    expect(result.rounds).toHaveLength(4);
+    const gamma = result.privacy!.perSite.find((p) => p.name === 'gamma')!;
+    expect(gamma.rounds).toBe(1);
+    expect(gamma.refusedRounds).toBe(1);
+    expect(gamma.epsilonSpent).toBeLessThanOrEqual((oneRound + twoRounds) / 2);
+    expect(result.rounds.slice(2).every((r) => !r.trained.includes('gamma') && r.trained.length === 2)).toBe(true);
+  });
+
+  it('with patient-level DP-SGD, each site plans and charges its own steps', async () => {
+    const { model: _m, secureAggregation: _s, privacy: _p, ...rest } = secureTask;
+    const dpTask = defineTask({ ...rest, model: task.model, secureAggregation: { clip: 5 }, privacy: { unit: 'patient', clip: 1, targetEpsilon: 4, delta: 1e-5 } });
+    const result = await simulate(dpTask, { sites: sites(), seed: 3, rounds: 2 });
+    for (const p of result.privacy!.perSite) {
+      expect(p.epsilonSpent).toBeGreaterThan(0);
+      expect(p.epsilonSpent).toBeLessThanOrEqual(4 + 1e-6);
+    }
+    expect(result.federated.auc).toBeGreaterThan(0.5);
+  });
+
   it('refuses an empty or duplicated site list', async () => {
     await expect(simulate(task, { sites: [] })).rejects.toThrow(/at least one site/);
     await expect(simulate(task, { sites: [...sites(), sites()[0]!] })).rejects.toThrow(/unique/);

@@ -5,12 +5,13 @@
  * copies every message (no shared arrays) and can drop or delay sites.
  */
 import type { SiteDataset } from '@cohortfl/data';
-import { evaluate, initBackend, initialWeights, trainLocal, type BackendName } from '@cohortfl/ml';
+import { evaluate, initBackend, initialWeights, trainLocal, trainLocalDp, type BackendName } from '@cohortfl/ml';
+import { createLedger, gaussianNoise, type Ledger } from '@cohortfl/privacy';
 import { CoordinatorRun, createRandom, deriveSeed, PERMISSIVE_SIMULATION_POLICY, SiteRunner, type RoundRecord, type SiteWork } from '@cohortfl/protocol';
 import { createStrategy } from '@cohortfl/strategies';
 import { encodePublicKey, generateIdentity } from '@cohortfl/identity';
 import { CohortError, type CoordinatorMessage, type SiteMessage } from '@cohortfl/wire';
-import { secureOptionsFor } from './secure-options.js';
+import { roundPrivacyFor, secureOptionsFor } from './secure-options.js';
 import type { Task } from './define-task.js';
 import { buildManifest } from './manifest.js';
 import { loadSiteForTask, stack, type SiteSpec } from './site-data.js';
@@ -28,6 +29,10 @@ export interface SimulateOptions {
   /** Probability that a site drops out at each message (a phase or a secure aggregation step), as `dropout` but
    *  applied only to secure aggregation steps after training; lets tests drop sites in every phase. */
   secureDropout?: number;
+  /** Each simulated hospital's privacy budget (its ledger refuses rounds beyond it). */
+  budget?: { epsilonMax: number; delta: number; noiseFloor?: number };
+  /** Per-site budgets, overriding `budget` for the sites named. */
+  budgets?: Record<string, { epsilonMax: number; delta: number; noiseFloor?: number }>;
   /** Already loaded datasets by site name (skips loading). */
   datasets?: Map<string, SiteDataset>;
   onRound?: (summary: RoundSummary) => void;
@@ -64,6 +69,8 @@ export interface SimulationResult {
   /** The final global model on the union of all validation splits. */
   federated: { auc: number; loss: number; accuracy: number; n: number };
   seconds: number;
+  /** ε spent per site (at each site's δ), when the task applies differential privacy. */
+  privacy?: { unit: 'site' | 'patient'; delta: number; perSite: { name: string; epsilonSpent: number; rounds: number; refusedRounds: number }[] };
 }
 
 export async function simulate(task: Task, options: SimulateOptions): Promise<SimulationResult> {
@@ -84,25 +91,46 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
 
   // Each simulated hospital gets a real identity: secure aggregation signs key advertisements.
   const identities = new Map(options.sites.map((site) => [site.name, generateIdentity()]));
+  // Each hospital's ledger: its own budget, or an unbounded one that only records ε spent.
+  const privacyTask = task.privacy;
+  const ledgers = new Map<string, Ledger>();
+  if (privacyTask) {
+    for (const site of options.sites) {
+      const b = options.budgets?.[site.name] ?? options.budget;
+      ledgers.set(site.name, createLedger({ epsilonMax: b?.epsilonMax ?? Number.MAX_VALUE, delta: b?.delta ?? privacyTask.delta, noiseFloor: b?.noiseFloor ?? 0 }));
+    }
+  }
+  const refused = new Map<string, number>();
   const runners = new Map(
     options.sites.map((site) => {
       const ds = data(site.name);
       const work: SiteWork = {
         load: async () => undefined,
-        train: (start) =>
-          trainLocal({
+        facts: () => ({ trainExamples: ds.train.n, epochs: task.training.epochs, batchSize: task.training.batchSize }),
+        train: (start, dpSgd) => {
+          const common = {
             topology: task.model,
             weights: start.weights,
             data: { ...ds.train, featureCount: ds.featureCount },
-            training: { ...task.training, proxMu: Number(start.config.proxMu ?? task.training.proxMu ?? 0) },
+            training: { ...task.training, proxMu: dpSgd ? 0 : Number(start.config.proxMu ?? task.training.proxMu ?? 0) },
             seed: deriveSeed(seed, `${site.name}:${start.round}:${start.attempt}`),
-          }),
+          };
+          return dpSgd ? trainLocalDp({ ...common, dp: dpSgd, noise: (count, sigma) => gaussianNoise(count, sigma) }) : trainLocal(common);
+        },
         evaluate: async (start) => {
           const r = await evaluate({ topology: task.model, weights: start.weights, data: { ...ds.validation, featureCount: ds.featureCount } });
           return { numExamples: r.n, metrics: { auc: r.auc, loss: r.loss, accuracy: r.accuracy } };
         },
       };
-      return [site.name, new SiteRunner({ site: site.name, policy: PERMISSIVE_SIMULATION_POLICY(hash), work, identitySecretKey: identities.get(site.name)!.secretKey })] as const;
+      const ledger = ledgers.get(site.name);
+      const runner = new SiteRunner({
+        site: site.name,
+        policy: PERMISSIVE_SIMULATION_POLICY(hash),
+        work,
+        identitySecretKey: identities.get(site.name)!.secretKey,
+        ...(ledger ? { privacy: { ledger } } : {}),
+      });
+      return [site.name, runner] as const;
     }),
   );
 
@@ -115,12 +143,14 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
     minSites: task.minSites,
     seed,
     timeoutMs: { train: task.timeouts.train * 1000, evaluate: task.timeouts.evaluate * 1000 },
+    ...(roundPrivacyFor(task, rounds) ? { privacy: roundPrivacyFor(task, rounds)! } : {}),
     ...withSecure(secureOptionsFor(task, (site) => {
       const id = identities.get(site);
       return id ? encodePublicKey(id.publicKey) : undefined;
     })),
   });
   const fate = createRandom(deriveSeed(seed, 'network-faults'));
+  const exhausted = new Set<string>();
   const summaries: RoundSummary[] = [];
   let failedAttempts = 0;
   let now = 0;
@@ -131,7 +161,9 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
       throw new CohortError('ROUND_FAILED', `round ${run.status.round} failed ${attemptsThisRound} attempts; see the round-failed events`);
     }
     attemptsThisRound += 1;
-    let actions = run.startRound(now, [...runners.keys()]);
+    // A site whose budget is spent says so and is no longer selected.
+    const available = [...runners.keys()].filter((name) => !exhausted.has(name));
+    let actions = run.startRound(now, available);
     while (actions.length > 0) {
       const next: typeof actions = [];
       const starts = actions.flatMap((a) => (a.kind === 'send' ? [a] : []));
@@ -163,6 +195,10 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
             options.onEvent?.({ kind: 'straggled', site: to, round: message.round, phase: phaseName(message) });
             late.push({ site: to, reply });
             continue;
+          }
+          if (reply.type === 'round/refuse' && reply.error.code === 'BUDGET_EXHAUSTED') {
+            exhausted.add(to);
+            refused.set(to, (refused.get(to) ?? 0) + 1);
           }
           now += 1;
           next.push(...run.receive(now, to, structuredClone(reply)));
@@ -201,6 +237,20 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
     perSite,
     federated: { auc: union.auc, loss: union.loss, accuracy: union.accuracy, n: union.n },
     seconds: (performance.now() - began) / 1000,
+    ...(privacyTask
+      ? {
+          privacy: {
+            unit: privacyTask.unit,
+            delta: privacyTask.delta,
+            perSite: options.sites.map((s) => ({
+              name: s.name,
+              epsilonSpent: ledgers.get(s.name)!.epsilonSpent(),
+              rounds: ledgers.get(s.name)!.state().rounds,
+              refusedRounds: refused.get(s.name) ?? 0,
+            })),
+          },
+        }
+      : {}),
   };
 }
 
