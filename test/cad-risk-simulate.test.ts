@@ -42,4 +42,24 @@ describe('pnpm simulate --json (cad-risk)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('with --dp, reports ε spent per site within the target and the AUC with and without DP', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cohortfl-cad-dp-'));
+    try {
+      for (const unit of ['site', 'patient']) {
+        const result = await simulateJson(['--data', dir, '--dp', unit, '--epsilon', '8', '--rounds', '2']);
+        expect(result.privacy.unit).toBe(unit);
+        expect(result.privacy.perSite).toHaveLength(5);
+        for (const p of result.privacy.perSite) {
+          expect(p.rounds).toBe(2);
+          expect(p.epsilonSpent).toBeGreaterThan(0);
+          expect(p.epsilonSpent).toBeLessThanOrEqual(8 + 1e-9);
+        }
+        expect(result.privacy.aucWithDp).toBe(result.federated.auc);
+        expect(result.privacy.aucWithoutDp).toBeGreaterThan(0.6);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

