@@ -37,7 +37,7 @@ describe('admin API', () => {
     }
     const ok = await api(c, '/api/status', { token });
     expect(ok.status).toBe(200);
-    expect(ok.json).toEqual({ run: null, round: null, attempt: null, phase: 'idle', cohort: [], answered: 0, connectedSites: [], lastRound: null });
+    expect(ok.json).toEqual({ run: null, round: null, attempt: null, phase: 'idle', cohort: [], answered: 0, connectedSites: [], privacy: [], lastRound: null });
     // A cached verdict does not let a wrong token in afterwards.
     expect((await api(c, '/api/sites', { token: 'wrong-token' })).status).toBe(401);
   });

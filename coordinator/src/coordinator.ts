@@ -23,6 +23,7 @@ import { createMetrics } from './metrics.js';
 import { replaceFile } from './private-file.js';
 import { RunDriver } from './run-driver.js';
 import { SessionRegistry } from './session-registry.js';
+import { restoreEpsilonGauge } from './site-epsilon.js';
 import { openStore, type Store } from './store/index.js';
 
 /** How often connected sites are checked against the store for revocation. */
@@ -108,6 +109,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     const backend = await initBackend(undefined, { quiet: true });
     logger.info({ backend }, 'TensorFlow.js backend ready');
     const metrics = createMetrics();
+    restoreEpsilonGauge(store, metrics);
     const sessions = new SessionRegistry();
     driver = new RunDriver({ store, sessions, identity, config, logger, metrics });
     const ctx: CoordinatorContext = {

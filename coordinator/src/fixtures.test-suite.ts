@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, mlp } from '@cohortfl/ml';
-import { buildManifest, defineTask, type BuiltManifest } from '@cohortfl/sdk';
+import { buildManifest, defineTask, type BuiltManifest, type TaskDefinition } from '@cohortfl/sdk';
 import { startCoordinator, type RunningCoordinator, type StartCoordinatorOptions } from './coordinator.js';
 import { dataPaths } from './data-dir.js';
 import { initCoordinator } from './init.js';
@@ -34,7 +34,7 @@ export function withStore<T>(dataDir: string, work: (store: Store) => T): T {
 }
 
 /** A 2-feature logistic-regression task: 3 weights. */
-export async function tinyTask(options: { rounds?: number; minSites?: number; name?: string } = {}): Promise<BuiltManifest> {
+export async function tinyTask(options: { rounds?: number; minSites?: number; name?: string; privacy?: TaskDefinition['privacy'] } = {}): Promise<BuiltManifest> {
   await initBackend(undefined, { quiet: true });
   return buildManifest(
     defineTask({
@@ -49,6 +49,7 @@ export async function tinyTask(options: { rounds?: number; minSites?: number; na
       seed: 11,
       // The fake sites of these tests answer with plaintext updates; secure rounds run in test/.
       secureAggregation: false,
+      ...(options.privacy ? { privacy: options.privacy } : {}),
     }),
   );
 }

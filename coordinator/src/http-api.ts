@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import { runReport, statusReport } from './reports.js';
 import type { RunDriver } from './run-driver.js';
 import type { SessionRegistry } from './session-registry.js';
+import { readSiteEpsilon } from './site-epsilon.js';
 import type { Store } from './store/index.js';
 
 export interface HttpApiDeps {
@@ -62,7 +63,13 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
   if (route === 'GET /api/sites') {
     return sendJson(res, 200, store.listSites().map((s) => {
       const session = sessions.get(s.name);
-      return { ...s, fingerprint: fingerprint(decodePublicKey(s.publicKey)), connected: session !== undefined, ready: session?.ready ?? false };
+      return {
+        ...s,
+        fingerprint: fingerprint(decodePublicKey(s.publicKey)),
+        connected: session !== undefined,
+        ready: session?.ready ?? false,
+        epsilonSpent: readSiteEpsilon(store, s.name)?.epsilonSpent ?? null,
+      };
     }));
   }
   if (route === 'GET /api/tasks') {

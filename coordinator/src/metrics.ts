@@ -17,6 +17,8 @@ export interface Metrics {
   updateBytes: Counter;
   messagesRejected: Counter<'reason'>;
   currentRound: Gauge;
+  /** ε each site last reported spending (status epsilonSpent); the label is the enrolled site name. */
+  siteEpsilon: Gauge<'site'>;
   rejected(reason: Refusal): void;
 }
 
@@ -46,6 +48,12 @@ export function createMetrics(): Metrics {
     registers,
   });
   const currentRound = new Gauge({ name: 'cohort_current_round', help: 'Round number of the running run (0 when idle)', registers });
+  const siteEpsilon = new Gauge({
+    name: 'cohort_site_epsilon_spent',
+    help: 'Differential privacy ε each site last reported spending (its own ledger, all tasks)',
+    labelNames: ['site'],
+    registers,
+  });
   // Known label values start at zero, so a dashboard sees a flat line rather than no series.
   for (const outcome of ['completed', 'failed']) roundsTotal.labels(outcome).inc(0);
   for (const reason of REFUSALS) messagesRejected.labels(reason).inc(0);
@@ -59,6 +67,7 @@ export function createMetrics(): Metrics {
     updateBytes,
     messagesRejected,
     currentRound,
+    siteEpsilon,
     rejected: (reason) => messagesRejected.labels(reason).inc(),
   };
 }

@@ -1,6 +1,7 @@
 /** The JSON bodies of the admin API's read endpoints, built from the store, the driver and the sessions. */
 import type { RunDriver } from './run-driver.js';
 import type { SessionRegistry } from './session-registry.js';
+import { privacyRows, readSiteEpsilon, type SitePrivacyRow } from './site-epsilon.js';
 import type { RunRow, Store } from './store/index.js';
 
 export interface SiteResult {
@@ -16,7 +17,10 @@ export interface StatusReport {
   phase: 'idle' | 'train' | 'evaluate' | 'done';
   cohort: string[];
   answered: number;
-  connectedSites: { site: string; since: number; ready: boolean }[];
+  /** epsilonSpent: the ε the site last reported (null: never reported). */
+  connectedSites: { site: string; since: number; ready: boolean; epsilonSpent: number | null }[];
+  /** Every enrolled site's last reported ε, connected or not. */
+  privacy: SitePrivacyRow[];
   lastRound: null | { round: number; evalMetrics: Record<string, number>; perSite: SiteResult[] };
 }
 
@@ -50,7 +54,8 @@ export function statusReport(store: Store, driver: RunDriver, sessions: SessionR
     phase: engine?.phase ?? (row?.status === 'completed' ? 'done' : 'idle'),
     cohort: engine?.cohort ?? [],
     answered: engine?.answered ?? 0,
-    connectedSites: sessions.list().map((s) => ({ site: s.site, since: s.since, ready: s.ready })),
+    connectedSites: sessions.list().map((s) => ({ site: s.site, since: s.since, ready: s.ready, epsilonSpent: readSiteEpsilon(store, s.site)?.epsilonSpent ?? null })),
+    privacy: privacyRows(store),
     lastRound: row && last ? { round: last.round, evalMetrics: last.evalMetrics, perSite: perSiteOf(store, row.id, last.round) } : null,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { initBackend, initialWeights } from '@cohortfl/ml';
 import { CoordinatorRun } from '@cohortfl/protocol';
-import { parseManifest, secureOptionsFor, type Task } from '@cohortfl/sdk';
+import { parseManifest, roundPrivacyFor, secureOptionsFor, type Task } from '@cohortfl/sdk';
 import { createStrategy, type Strategy } from '@cohortfl/strategies';
 import type { CoordinatorConfig } from './config.js';
 import type { RunRow, Store, TaskRow } from './store/index.js';
@@ -67,6 +67,8 @@ export async function setupRun(store: Store, config: CoordinatorConfig, row: Run
     timeoutMs: timeoutsMs(config, task),
     completedRounds,
     firstAttempt,
+    // Every site applies (and its ledger is charged for) exactly this; sites with a budget refuse rounds without it.
+    ...withPrivacy(roundPrivacyFor(task, row.rounds)),
     ...withSecure(secureOptionsFor(
       task,
       // The enrolled key of each site goes into the roster, so peers can check key signatures.
@@ -84,6 +86,10 @@ export function markInterrupted(store: Store, runId: number, at: number): void {
       store.failAttempt({ runId, round: a.round, attempt: a.attempt, at, code: 'INTERRUPTED', message: 'the coordinator stopped during this attempt' });
     }
   }
+}
+
+function withPrivacy<T>(value: T | undefined): { privacy?: T } {
+  return value === undefined ? {} : { privacy: value };
 }
 
 function withSecure<T>(value: T | undefined): { secureAggregation?: T } {

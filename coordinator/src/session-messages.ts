@@ -10,6 +10,7 @@ import { checkUpdate, encodeBody, type Envelope, type SiteMessage } from '@cohor
 import { refuse, type CoordinatorContext } from './context.js';
 import { refusalOf, refusalOfReject, type Refusal } from './refusals.js';
 import type { Session } from './session-registry.js';
+import { recordSiteEpsilon } from './site-epsilon.js';
 
 type RoundEnvelope = Extract<
   Envelope,
@@ -29,9 +30,7 @@ export function handleSessionMessage(ctx: CoordinatorContext, session: Session, 
   }
   switch (envelope.type) {
     case 'status':
-      session.ready = envelope.body.ready;
-      ctx.logger.info({ site: session.site, ready: session.ready }, 'site status');
-      if (session.ready) ctx.driver.siteReady(session.site);
+      onStatus(ctx, session, envelope.body);
       return;
     case 'error':
       ctx.logger.warn({ site: session.site, code: envelope.body.code }, `site reported: ${envelope.body.message}`);
@@ -51,6 +50,27 @@ export function handleSessionMessage(ctx: CoordinatorContext, session: Session, 
     default:
       no('unexpected', `a site may not send ${envelope.type} in an open session`);
   }
+}
+
+/**
+ * `status {ready, epsilonSpent?}`: a site may say it is ready, or no longer ready (its
+ * privacy budget is spent, its hospital paused it); only ready sites are selected.
+ */
+function onStatus(ctx: CoordinatorContext, session: Session, body: { ready: boolean; epsilonSpent?: number }): void {
+  const { site } = session;
+  const wasReady = session.ready;
+  session.ready = body.ready;
+  if (body.epsilonSpent !== undefined) {
+    try {
+      recordSiteEpsilon(ctx.store, ctx.metrics, site, body.epsilonSpent, ctx.now());
+    } catch (error) {
+      ctx.logger.error({ err: error, site }, 'could not store the ε the site reported');
+    }
+  }
+  const fields = { site, ready: body.ready, ...(body.epsilonSpent === undefined ? {} : { epsilonSpent: body.epsilonSpent }) };
+  if (wasReady && !body.ready) ctx.logger.warn({ ...fields, reason: 'not_ready' }, 'site reports it is no longer ready; it is not selected for rounds');
+  else ctx.logger.info(fields, 'site status');
+  if (body.ready) ctx.driver.siteReady(site);
 }
 
 function roundMessage(

@@ -114,7 +114,7 @@ describe('an open session', () => {
       const r = await api(c, '/api/status', { token });
       return r.json.connectedSites[0]?.ready ? r.json : undefined;
     }, 'alpha ready');
-    expect(status.connectedSites).toEqual([{ site: 'alpha', since: expect.any(Number), ready: true }]);
+    expect(status.connectedSites).toEqual([{ site: 'alpha', since: expect.any(Number), ready: true, epsilonSpent: null }]);
     expect(await metric(c, 'cohort_connected_sites')).toBe(1);
   });
 

@@ -16,6 +16,7 @@ import { reasonOf } from './reasons.js';
 import { fitWireError } from './replies.js';
 import { RoundPipeline } from './round-pipeline.js';
 import { Session } from './session.js';
+import { SiteBudget } from './site-budget.js';
 import { StateStore } from './state-store.js';
 import { isApproved, TaskRegistry } from './task-registry.js';
 
@@ -55,8 +56,19 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
   await initBackend();
   const store = new StateStore(config.stateDir);
   const state = store.load();
-  const metrics = createSiteMetrics();
+  const metrics = createSiteMetrics({ privacy: config.privacy !== undefined });
   metrics.connected.set(0);
+  let session: Session | undefined;
+  // One ledger for the whole site: every task's rounds are charged to the same budget.
+  const budget = config.privacy
+    ? new SiteBudget({
+        stateDir: config.stateDir,
+        budget: config.privacy,
+        logger,
+        metrics,
+        onStatus: (status) => session?.send(createEnvelope('status', status)),
+      })
+    : undefined;
   const codec = createCodec({ maxMessageBytes: config.limits.maxMessageBytes });
   const tasks = new TaskRegistry({
     site: config.site,
@@ -65,6 +77,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     ...(config.mapping ? { mapping: config.mapping } : {}),
     logger,
     identitySecretKey: identity.secretKey,
+    ...(budget ? { privacy: budget.privacy } : {}),
   });
 
   let server: MetricsServer | undefined;
@@ -74,7 +87,6 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     emit({ kind: 'metrics', url: server.url });
   }
 
-  let session: Session | undefined;
   let stopping = false;
   const reject = (reason: string, error: CohortError, connection: number, answer = true): void => {
     metrics.rejected.inc({ reason });
@@ -88,6 +100,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     coordinatorKey: decodePublicKey(config.coordinator.publicKey),
     tasks,
     policy: config.policy,
+    requireDp: budget !== undefined,
     state,
     store,
     metrics,
@@ -95,7 +108,10 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     maxModelBytes: config.limits.maxModelBytes,
     send: (envelope, connection) => session?.send(envelope, connection),
     reject,
-    onReply: (reply, delivered) => emit({ kind: 'replied', reply, delivered }),
+    onReply: (reply, delivered) => {
+      budget?.onReply(reply);
+      emit({ kind: 'replied', reply, delivered });
+    },
   });
 
   const route = (envelope: Envelope, connection: number): void => {
@@ -163,6 +179,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
       const e = isCohortError(error) ? error : new CohortError('MESSAGE_INVALID', 'malformed frame');
       reject(reasonOf(e), e, connection);
     },
+    ...(budget ? { status: () => budget.status() } : {}),
     onHandshakeRefused: (reason, message) => {
       metrics.rejected.inc({ reason });
       emit({ kind: 'rejected', reason, message });

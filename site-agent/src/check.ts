@@ -7,10 +7,11 @@
 import { fingerprint, encodePublicKey, readKeyFile } from '@cohortfl/identity';
 import { summarizeLoad } from '@cohortfl/data';
 import { inputDim } from '@cohortfl/ml';
-import { loadSiteForTask } from '@cohortfl/sdk';
+import { loadSiteForTask, roundPrivacyFor } from '@cohortfl/sdk';
 import { CohortError } from '@cohortfl/wire';
-import { loadSiteConfig } from './config.js';
+import { loadSiteConfig, type SiteConfig } from './config.js';
 import { readManifestFile } from './manifest-file.js';
+import { ledgerPath, loadLedger, storedLedger } from './privacy-ledger.js';
 import { isApproved } from './task-registry.js';
 
 export interface CheckReport {
@@ -24,6 +25,8 @@ export interface CheckReport {
   featureCount: number;
   train: number;
   validation: number;
+  /** The policy's privacy budget and what the site's ledger has spent (absent: no budget set). */
+  privacy?: { epsilonMax: number; delta: number; noiseFloor: number; epsilonSpent: number; rounds: number };
   /** Lines for people (summarizeLoad and the verdicts). */
   lines: string[];
 }
@@ -50,6 +53,7 @@ export async function checkSite(configPath: string, manifestPath: string): Promi
     : !config.policy.acceptTasks
       ? `task ${hash} is NOT approved: the policy does not accept tasks (acceptTasks is false)`
       : `task ${hash} is NOT approved: add it to approvedTaskHashes in the policy to take part`;
+  const privacy = privacyLines(config.stateDir, config.privacy, roundPrivacyFor(task) !== undefined);
   const lines = [
     `site ${config.site}: config ${config.source} is valid`,
     `key ${publicKey} (fingerprint ${print})`,
@@ -57,6 +61,7 @@ export async function checkSite(configPath: string, manifestPath: string): Promi
     ...summarizeLoad(ds.summary).split('\n'),
     policyLine,
     `minimum cohort size ${config.policy.minCohortSize}`,
+    ...privacy.lines,
   ];
   return {
     site: config.site,
@@ -68,6 +73,28 @@ export async function checkSite(configPath: string, manifestPath: string): Promi
     featureCount: ds.featureCount,
     train: ds.train.n,
     validation: ds.validation.n,
+    ...(privacy.report ? { privacy: privacy.report } : {}),
     lines,
   };
+}
+
+/** The budget and the ledger's spend, read from the state folder exactly as `run` reads them. */
+function privacyLines(stateDir: string, budget: SiteConfig['privacy'], taskHasDp: boolean): { lines: string[]; report?: CheckReport['privacy'] } {
+  const path = ledgerPath(stateDir);
+  if (budget === undefined) {
+    const stored = storedLedger(stateDir);
+    const spent = stored ? `; the ledger ${path} records ε = ${stored.epsilonSpent().toFixed(4)} spent over ${stored.state().rounds} rounds` : '';
+    return { lines: [`privacy budget: none set in the policy (rounds without differential privacy are accepted)${spent}`] };
+  }
+  const ledger = loadLedger(stateDir, budget);
+  const epsilonSpent = ledger.epsilonSpent();
+  const rounds = ledger.state().rounds;
+  const lines = [
+    `privacy budget: ε ≤ ${budget.epsilonMax} at δ = ${budget.delta}, noise floor ${budget.noiseFloor}`,
+    `privacy spent so far: ε = ${epsilonSpent.toFixed(4)} over ${rounds} round${rounds === 1 ? '' : 's'} (${rounds === 0 ? 'no ledger yet; it will be' : 'ledger'} ${path})`,
+    taskHasDp
+      ? 'the task applies differential privacy; each round is charged to this budget'
+      : 'the task applies NO differential privacy: with a budget set, this site will refuse its rounds (POLICY_REFUSED)',
+  ];
+  return { lines, report: { ...budget, epsilonSpent, rounds } };
 }

@@ -4,6 +4,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePublicKey, fingerprint, generateIdentity, readKeyFile } from '@cohortfl/identity';
 import { runCli } from './cli-app.js';
+import { loadLedger, saveLedger } from './privacy-ledger.js';
 import { removeTempDirs, siteFolder, tempDir, tinyTask, type SiteFolder } from './site-fixtures.test-suite.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -59,6 +60,24 @@ describe('cohort-site check', () => {
     expect(text).toMatch(/clinical\.csv: 60 rows read, 6 without consent/);
     expect(text).toContain(`task ${tiny.hash} is NOT approved`);
     expect(text).toContain(`key ${folder.publicKey}`);
+    expect(text).toContain('privacy budget: none set in the policy');
+  });
+
+  it('prints the privacy budget and the ε the site\'s ledger has spent, and warns when the task applies no DP', async () => {
+    const site = siteFolder({ site: 'eastfield', coordinatorUrl: 'http://127.0.0.1:7300', coordinatorKey: encodePublicKey(generateIdentity().publicKey), approved: [tiny.hash], privacy: { epsilonMax: 3, delta: 1e-6 } });
+    const fresh = await cli(['check', '--config', site.configPath, '--task', manifestPath]);
+    expect(fresh.code).toBe(0);
+    expect(fresh.out).toContain('privacy budget: ε ≤ 3 at δ = 0.000001, noise floor 0');
+    expect(fresh.out.join('\n')).toMatch(/privacy spent so far: ε = 0\.0000 over 0 rounds \(no ledger yet/);
+    expect(fresh.out.join('\n')).toMatch(/applies NO differential privacy.*POLICY_REFUSED/);
+    const ledger = loadLedger(join(site.dir, 'state'), { epsilonMax: 3, delta: 1e-6, noiseFloor: 0 });
+    ledger.commit({ kind: 'gaussian', noiseMultiplier: 3, samplingRate: 1, steps: 1 });
+    saveLedger(join(site.dir, 'state'), ledger);
+    const r = await cli(['check', '--config', site.configPath, '--task', manifestPath, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out.join('\n'));
+    expect(report.privacy).toEqual({ epsilonMax: 3, delta: 1e-6, noiseFloor: 0, epsilonSpent: ledger.epsilonSpent(), rounds: 1 });
+    expect(report.lines.join('\n')).toContain(`privacy spent so far: ε = ${ledger.epsilonSpent().toFixed(4)} over 1 round (ledger `);
   });
 
   it('reports JSON, approved once the policy lists the hash (built manifest object accepted too)', async () => {

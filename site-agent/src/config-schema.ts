@@ -13,11 +13,21 @@ const MIN_MESSAGE_BYTES = 64 * 1024;
 
 const path = z.string().min(1, 'must be a non-empty path');
 
+/** The hospital's differential privacy budget, across every task it joins (one ledger per site). */
+export const privacyBudgetSchema = z.strictObject({
+  epsilonMax: z.number().positive('must be > 0').finite('must be a finite number'),
+  delta: z.number().gt(0, 'must be > 0').lt(1, 'must be < 1'),
+  noiseFloor: z.number().min(0, 'must be ≥ 0').finite('must be a finite number').default(0),
+});
+
 export const policySchema = z.strictObject({
   acceptTasks: z.boolean(),
   approvedTaskHashes: z.array(z.string().regex(SHA256_HEX_PATTERN, 'must be a task hash: 64 lowercase hex characters')),
   minCohortSize: z.int().min(1).max(LIMITS.COHORT_MAX),
+  privacy: privacyBudgetSchema.optional(),
 });
+
+export type PrivacyBudget = z.infer<typeof privacyBudgetSchema>;
 
 const columnMapping = z.union([
   z.string().min(1),

@@ -101,6 +101,22 @@ describe('site config', () => {
     expect(errorOf({ ...base(), policy: { acceptTasks: true, approvedTaskHashes: [], minCohortSize: 2, allowAll: true } })).toMatch(/site\.json: policy: unknown field 'allowAll'/);
   });
 
+  it('reads the policy\'s privacy budget (noise floor 0 by default) apart from the policy, and refuses bad budgets by field', () => {
+    write('policy.json', { acceptTasks: true, approvedTaskHashes: [HASH], minCohortSize: 2, privacy: { epsilonMax: 4, delta: 1e-6 } });
+    const config = loadSiteConfig(write('site.json', base()));
+    expect(config.privacy).toEqual({ epsilonMax: 4, delta: 1e-6, noiseFloor: 0 });
+    expect(config.policy).toEqual({ acceptTasks: true, approvedTaskHashes: [HASH], minCohortSize: 2 });
+    expect(loadSiteConfig(write('site.json', { ...base(), policy: { acceptTasks: true, approvedTaskHashes: [], minCohortSize: 1 } })).privacy).toBeUndefined();
+    const policy = (privacy: unknown) => ({ ...base(), policy: { acceptTasks: true, approvedTaskHashes: [], minCohortSize: 1, privacy } });
+    expect(errorOf(policy({ epsilonMax: 0, delta: 1e-6 }))).toMatch(/policy\.privacy\.epsilonMax: must be > 0/);
+    expect(errorOf(policy({ epsilonMax: 1, delta: 1 }))).toMatch(/policy\.privacy\.delta: must be < 1/);
+    expect(errorOf(policy({ epsilonMax: 1, delta: 0 }))).toMatch(/policy\.privacy\.delta: must be > 0/);
+    expect(errorOf(policy({ epsilonMax: 1, delta: 1e-6, noiseFloor: -1 }))).toMatch(/policy\.privacy\.noiseFloor: must be ≥ 0/);
+    expect(errorOf(policy({ epsilonMax: 1, delta: 1e-6, epsilon: 2 }))).toMatch(/policy\.privacy: unknown field 'epsilon'/);
+    write('policy.json', { acceptTasks: true, approvedTaskHashes: [], minCohortSize: 1, privacy: { delta: 1e-6 } });
+    expect(errorOf(base())).toMatch(/policy\.json: privacy\.epsilonMax: /);
+  });
+
   it('refuses a missing data folder, a bad site name, a missing CA file and an out-of-range metrics port', () => {
     expect(errorOf({ ...base(), dataDir: 'nowhere' })).toMatch(/dataDir: folder .*nowhere does not exist/);
     expect(errorOf({ ...base(), site: 'North Gate' })).toMatch(/site: must be 1-64 characters/);

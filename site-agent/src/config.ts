@@ -11,7 +11,7 @@ import type { SiteMapping } from '@cohortfl/data';
 import { readKeyFile } from '@cohortfl/identity';
 import type { SitePolicy } from '@cohortfl/protocol';
 import { CohortError, LIMITS } from '@cohortfl/wire';
-import { configSchema, describeIssues, mappingSchema, policySchema } from './config-schema.js';
+import { configSchema, describeIssues, mappingSchema, policySchema, type PrivacyBudget } from './config-schema.js';
 
 export interface SiteConfig {
   /** Where the config came from (a file path, or a label for in-memory configs); used in messages. */
@@ -24,6 +24,8 @@ export interface SiteConfig {
   stateDir: string;
   mapping?: SiteMapping;
   policy: SitePolicy;
+  /** The policy's privacy budget; absent: no budget (rounds without DP are accepted). */
+  privacy?: PrivacyBudget;
   /** Absent: no metrics endpoint. */
   metrics?: { host: string; port: number };
   limits: { maxMessageBytes: number; maxModelBytes: number };
@@ -99,6 +101,7 @@ export function parseSiteConfig(raw: unknown, options: ParseConfigOptions): Site
   requireDirectory(dataDir, 'dataDir', options.source);
   const ca = c.coordinator.ca === undefined ? undefined : at(c.coordinator.ca);
   if (ca !== undefined) readCa(ca, options.source);
+  const { privacy, ...policy } = fileOrInline(policySchema, c.policy, 'policy', 'policy file', options);
   const mapping = c.mapping === undefined ? undefined : (fileOrInline(mappingSchema, c.mapping, 'mapping', 'mapping file', options) as SiteMapping);
   return {
     source: options.source,
@@ -108,7 +111,8 @@ export function parseSiteConfig(raw: unknown, options: ParseConfigOptions): Site
     dataDir,
     stateDir: at(c.stateDir),
     ...(mapping ? { mapping } : {}),
-    policy: fileOrInline(policySchema, c.policy, 'policy', 'policy file', options),
+    policy,
+    ...(privacy ? { privacy } : {}),
     ...(c.metrics ? { metrics: { host: c.metrics.host, port: c.metrics.port } } : {}),
     limits: c.limits ?? { maxMessageBytes: LIMITS.MAX_MESSAGE_BYTES, maxModelBytes: LIMITS.MAX_MODEL_BYTES },
   };

@@ -9,5 +9,7 @@ export type { KeygenResult } from './keygen.js';
 export { readManifestFile } from './manifest-file.js';
 export { SITE_REJECT_REASONS } from './reasons.js';
 export { STATE_FILE, STATE_FORMAT } from './state-store.js';
+export { LEDGER_FILE } from './privacy-ledger.js';
+export type { PrivacyBudget } from './config-schema.js';
 export { createLogger, LOG_LEVELS } from './logger.js';
 export type { LogLevel } from './logger.js';

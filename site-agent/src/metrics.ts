@@ -13,12 +13,14 @@ export interface SiteMetrics {
   connected: Gauge<string>;
   updateBytes: Counter<string>;
   rejected: Counter<'reason'>;
+  /** Only when the policy sets a privacy budget. */
+  privacy?: { epsilonSpent: Gauge<string>; epsilonBudget: Gauge<string> };
 }
 
 /** Seconds; local training runs from under a second to tens of minutes. */
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
-export function createSiteMetrics(): SiteMetrics {
+export function createSiteMetrics(options: { privacy?: boolean } = {}): SiteMetrics {
   const registry = new Registry();
   const registers = [registry];
   return {
@@ -58,5 +60,21 @@ export function createSiteMetrics(): SiteMetrics {
       labelNames: ['reason'] as const,
       registers,
     }),
+    ...(options.privacy
+      ? {
+          privacy: {
+            epsilonSpent: new Gauge({
+              name: 'cohort_site_epsilon_spent',
+              help: 'Differential privacy ε this site has spent so far, across all tasks (at the policy\'s δ)',
+              registers,
+            }),
+            epsilonBudget: new Gauge({
+              name: 'cohort_site_epsilon_budget',
+              help: 'The policy\'s privacy budget: the ε this site will never exceed',
+              registers,
+            }),
+          },
+        }
+      : {}),
   };
 }

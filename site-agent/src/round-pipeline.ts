@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { signingDigest } from '@cohortfl/identity';
-import { enforcePolicy, signingContext, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
+import { enforcePolicy, roundPrivacy, signingContext, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
 import { ChunkAssembler, CohortError, encodeBody, isCohortError, type Envelope, type EnvelopeOf, type RoundStart, type SiteMessage } from '@cohortfl/wire';
 import type { SiteMetrics } from './metrics.js';
 import { reasonOf } from './reasons.js';
@@ -21,6 +21,8 @@ export interface RoundPipelineOptions {
   coordinatorKey: Uint8Array;
   tasks: TaskRegistry;
   policy: SitePolicy;
+  /** The policy sets a privacy budget: rounds without DP are refused (by SiteRunner). */
+  requireDp?: boolean;
   state: SiteState;
   store: StateStore;
   metrics: SiteMetrics;
@@ -171,7 +173,8 @@ export class RoundPipeline {
     if (!this.options.tasks.has(start.taskHash)) return false;
     try {
       enforcePolicy(this.options.policy, start);
-      return true;
+      // A train round without DP at a site with a budget is refused: no need for its model.
+      return !(this.options.requireDp && start.phase === 'train' && roundPrivacy(start.config) === undefined);
     } catch {
       return false;
     }

@@ -38,6 +38,8 @@ export interface SessionOptions {
   onUndecodable(error: unknown, connection: number): void;
   /** A handshake this site refused (counted by reason); the session closes and retries with backoff. */
   onHandshakeRefused(reason: string, message: string): void;
+  /** The status sent right after welcome (default `{ ready: true }`): readiness and ε spent. */
+  status?(): { ready: boolean; epsilonSpent?: number };
 }
 
 type Stage = 'idle' | 'hello' | 'auth' | 'open';
@@ -166,7 +168,7 @@ export class Session {
       clearTimeout(this.handshakeTimer);
       this.stage = 'open';
       this.backoff.reset();
-      this.emit(createEnvelope('status', { ready: true }));
+      this.emit(createEnvelope('status', this.options.status?.() ?? { ready: true }));
       this.options.onAuthenticated({ sessionId: envelope.body.sessionId, connection: this.connection });
     } else {
       this.refuse('handshake_invalid', `unexpected ${envelope.type} message during the handshake`);

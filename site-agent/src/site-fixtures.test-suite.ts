@@ -88,6 +88,8 @@ export interface SiteFolderOptions {
   minCohortSize?: number;
   metrics?: boolean;
   rows?: number;
+  /** The policy's privacy budget. */
+  privacy?: { epsilonMax: number; delta: number; noiseFloor?: number };
 }
 
 /** A site folder as hospital IT would lay it out: site.key, policy.json, data/, site.json with relative paths. */
@@ -98,7 +100,12 @@ export function siteFolder(options: SiteFolderOptions): SiteFolder {
   writeKeyFile(join(dir, 'site.key'), identity);
   writeFileSync(
     join(dir, 'policy.json'),
-    JSON.stringify({ acceptTasks: true, approvedTaskHashes: options.approved, minCohortSize: options.minCohortSize ?? 2 }),
+    JSON.stringify({
+      acceptTasks: true,
+      approvedTaskHashes: options.approved,
+      minCohortSize: options.minCohortSize ?? 2,
+      ...(options.privacy ? { privacy: options.privacy } : {}),
+    }),
   );
   const configPath = join(dir, 'site.json');
   writeFileSync(

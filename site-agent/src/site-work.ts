@@ -3,11 +3,14 @@
  * simulation's (packages/sdk/src/simulate.ts): local training with the task's
  * settings and the round's `proxMu`, and evaluation on the validation split.
  * Seeds come from the task seed, site name, round and attempt, so a run is
- * reproducible and each retried attempt gets its own minibatch order.
+ * reproducible and each retried attempt gets its own minibatch order. Under
+ * patient-level DP, SiteRunner hands train() the DP-SGD plan it charged the
+ * ledger for, computed from facts(); the noise is secure Gaussian noise.
  */
 import type { SiteDataset } from '@cohortfl/data';
-import { evaluate, trainLocal } from '@cohortfl/ml';
-import { deriveSeed, type EvaluateOutput, type SiteWork, type TrainOutput } from '@cohortfl/protocol';
+import { evaluate, trainLocal, trainLocalDp } from '@cohortfl/ml';
+import { gaussianNoise } from '@cohortfl/privacy';
+import { deriveSeed, type DpSgdPlan, type EvaluateOutput, type LocalTrainingFacts, type SiteWork, type TrainOutput } from '@cohortfl/protocol';
 import type { Task } from '@cohortfl/sdk';
 import { CohortError, type RoundStart } from '@cohortfl/wire';
 
@@ -39,16 +42,23 @@ export function createSiteWork(options: SiteWorkOptions): SiteWork {
     async load() {
       data = await options.dataset();
     },
-    async train(start: RoundStart): Promise<TrainOutput> {
+    facts(): LocalTrainingFacts {
+      return { trainExamples: loaded().train.n, epochs: task.training.epochs, batchSize: task.training.batchSize };
+    },
+    async train(start: RoundStart, dpSgd?: DpSgdPlan): Promise<TrainOutput> {
       const ds = loaded();
       if (ds.train.n === 0) throw new CohortError('DATA_INVALID', 'this site has no training records for the task');
-      const result = await trainLocal({
+      const common = {
         topology: task.model,
         weights: start.weights,
         data: { ...ds.train, featureCount: ds.featureCount },
-        training: { ...task.training, proxMu: proxMu(start, task) },
+        // trainLocalDp refuses a proximal term: it would add gradient the DP-SGD accounting does not cover.
+        training: { ...task.training, proxMu: dpSgd ? 0 : proxMu(start, task) },
         seed: deriveSeed(task.seed, `${site}:${start.round}:${start.attempt}`),
-      });
+      };
+      const result = dpSgd
+        ? await trainLocalDp({ ...common, dp: dpSgd, noise: (count, sigma) => gaussianNoise(count, sigma) })
+        : await trainLocal(common);
       return { update: result.update, numExamples: result.numExamples, metrics: finite(result.metrics) };
     },
     async evaluate(start: RoundStart): Promise<EvaluateOutput> {

@@ -1,14 +1,15 @@
 /**
  * The site's durable memory between restarts: the replay guard over the
  * coordinator's signed round announcements, and the last round seen. One small
- * JSON file, replaced atomically (temp file, fsync, rename, fsync the folder),
- * so a crash leaves either the old state or the new one, never half of each.
+ * JSON file, replaced atomically (atomic-file.ts), so a crash leaves either the
+ * old state or the new one, never half of each.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ReplayGuard, type ReplayGuardState } from '@cohortfl/identity';
 import { CohortError, PHASES, SHA256_HEX_PATTERN, type Phase } from '@cohortfl/wire';
+import { writeFileAtomic } from './atomic-file.js';
 
 export const STATE_FORMAT = 'cohortfl-site-state/1' as const;
 export const STATE_FILE = 'state.json';
@@ -43,7 +44,6 @@ const stateSchema = z.strictObject({
 
 export class StateStore {
   readonly path: string;
-  private counter = 0;
 
   constructor(readonly dir: string) {
     this.path = join(dir, STATE_FILE);
@@ -81,32 +81,7 @@ export class StateStore {
       replay: state.replay.toJSON(),
       lastRound: state.lastRound,
     };
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    this.counter += 1;
-    const temp = join(this.dir, `.${STATE_FILE}.${process.pid}.${this.counter}.tmp`);
-    const fd = openSync(temp, 'w', 0o600);
-    try {
-      const bytes = Buffer.from(`${JSON.stringify(body, null, 2)}\n`, 'utf8');
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, this.path);
-    syncDir(this.dir);
-  }
-}
-
-function syncDir(dir: string): void {
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } catch {
-    // Some filesystems refuse fsync on a folder; the file itself is already durable.
-  } finally {
-    closeSync(fd);
+    writeFileAtomic(this.dir, STATE_FILE, `${JSON.stringify(body, null, 2)}\n`);
   }
 }
 

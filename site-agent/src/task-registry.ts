@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { SiteDataset, SiteMapping } from '@cohortfl/data';
-import { SiteRunner, type SitePolicy, type SiteWork } from '@cohortfl/protocol';
+import { SiteRunner, type SitePolicy, type SitePrivacy, type SiteWork } from '@cohortfl/protocol';
 import { loadSiteForTask, parseManifest, type Task } from '@cohortfl/sdk';
 import { CohortError, isCohortError } from '@cohortfl/wire';
 import { createSiteWork } from './site-work.js';
@@ -19,6 +19,8 @@ export interface TaskRegistryOptions {
   logger: Logger;
   /** The site's identity secret key: signs its secure aggregation key advertisements. */
   identitySecretKey: Uint8Array;
+  /** The site's one privacy ledger, shared by the runners of every task (the budget covers them all). */
+  privacy?: SitePrivacy;
 }
 
 interface TaskEntry {
@@ -94,7 +96,8 @@ export class TaskRegistry {
   }
 
   private runner(work: SiteWork): SiteRunner {
-    return new SiteRunner({ site: this.options.site, policy: this.options.policy, work, identitySecretKey: this.options.identitySecretKey });
+    const { site, policy, identitySecretKey, privacy } = this.options;
+    return new SiteRunner({ site, policy, work, identitySecretKey, ...(privacy ? { privacy } : {}) });
   }
 
   /** Loads once per task; a failed load is forgotten so a later round tries again. */
