@@ -18,6 +18,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
     plaintext: { type: 'boolean', default: false },
+    loso: { type: 'boolean', default: false },
     dp: { type: 'string' },
     epsilon: { type: 'string', default: '8' },
     delta: { type: 'string', default: '1e-5' },
@@ -32,7 +33,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`Usage: pnpm simulate [--json] [--out result.json] [--plaintext] [--dp site|patient [--epsilon 8] [--delta 1e-5]] [--rounds 20] [--seed 7] [--strategy fedavg|fedprox|fedadam|fedyogi|fedadagrad|fedmedian|trimmedmean]
+  console.log(`Usage: pnpm simulate [--json] [--out result.json] [--plaintext] [--loso] [--dp site|patient [--epsilon 8] [--delta 1e-5]] [--rounds 20] [--seed 7] [--strategy fedavg|fedprox|fedadam|fedyogi|fedadagrad|fedmedian|trimmedmean]
                      [--dropout 0..1] [--stragglers 0..1] [--data <dir>]
 Runs the cad-risk federation of 5 synthetic hospitals in one process and compares it with
 the same model trained centrally (pooled) and with each hospital's own model (local only).
@@ -40,7 +41,9 @@ Secure aggregation is on unless --plaintext is given (median and trimmed mean ne
 each site's update, so they always run in plaintext). With --dp the run applies
 differential privacy calibrated so the whole run spends --epsilon at --delta (site-level:
 each hospital's whole data; patient-level: DP-SGD at every hospital), and the JSON gains a
-privacy section with ε spent per site and the AUC with and without DP.`);
+privacy section with ε spent per site and the AUC with and without DP. --loso adds
+leave-one-site-out external validation: each hospital's AUC under a model trained
+without it.`);
   process.exit(0);
 }
 
@@ -105,6 +108,14 @@ async function main(): Promise<void> {
     log('cad-risk: the same federation without differential privacy, for comparison');
     withoutDp = await simulate(cadRiskTask({ variants: panel, rounds, strategy, secure }), { sites, rounds, seed, datasets: result.datasets });
   }
+  const loso: { site: string; auc: number; aucWhenTrainedOn: number }[] = [];
+  if (values.loso) {
+    for (const site of sites) {
+      log(`cad-risk: leave-one-site-out: training without ${site.name}`);
+      const out = await simulate(task, { sites, rounds, seed, datasets: result.datasets, holdOut: [site.name] });
+      loso.push({ site: site.name, auc: out.external[0]!.auc, aucWhenTrainedOn: result.perSite.find((p) => p.name === site.name)!.auc });
+    }
+  }
   log('cad-risk: training the pooled and local-only references');
   const pooled = await trainPooled(task, result.datasets, { rounds, seed });
   const localOnly = await trainLocalOnly(task, result.datasets, { rounds, seed });
@@ -130,6 +141,8 @@ async function main(): Promise<void> {
     pooled: { auc: pooled.auc, loss: pooled.loss, accuracy: pooled.accuracy },
     localOnly,
     perSite: result.perSite,
+    ...(result.fairness ? { fairness: fairnessSummary(result.fairness) } : {}),
+    ...(loso.length > 0 ? { leaveOneSiteOut: loso } : {}),
     rounds: result.rounds.map((r) => ({ round: r.round, attempt: r.attempt, trained: r.trained, failures: r.failures, trainLoss: r.trainLoss, siteMeanAuc: r.metrics.auc, perSite: r.perSite })),
     failedAttempts: result.failedAttempts,
     checks: {
@@ -166,6 +179,32 @@ async function main(): Promise<void> {
     console.log(`${result.privacy.unit}-level DP: AUC ${f(result.federated.auc)} with DP, ${f(withoutDp.federated.auc)} without`);
   }
   console.log(`secure aggregation ${secure ? 'on' : 'off'}, backend ${result.backend}, ${summary.seconds.toFixed(1)} s; federated − pooled = ${f(summary.checks.federatedMinusPooled)}; federated − best local = ${f(summary.checks.federatedMinusBestLocal)}`);
+}
+
+/** The fairness section of the JSON: per site and per subgroup AUC, gaps, worst group and worst site. */
+function fairnessSummary(f: NonNullable<Awaited<ReturnType<typeof simulate>>['fairness']>) {
+  const byColumn = Object.fromEntries(
+    Object.entries(f.pooled.fairness).map(([column, g]) => [
+      column,
+      {
+        aucByGroup: g.aucByGroup,
+        aucGap: g.aucGap,
+        worstGroupAuc: g.worstGroupAuc,
+        demographicParityDifference: g.demographicParityDifference,
+        equalizedOddsDifference: g.equalizedOddsDifference,
+        equalOpportunityDifference: g.equalOpportunityDifference,
+      },
+    ]),
+  );
+  return {
+    pooled: { auc: f.pooled.metrics.auc, brier: f.pooled.metrics.brier, ece: f.pooled.metrics.ece, sensitivity: f.pooled.metrics.sensitivity, specificity: f.pooled.metrics.specificity },
+    byColumn,
+    perSite: f.perSite.map((s) => ({ site: s.site, auc: s.metrics.auc, n: s.metrics.n, aucByAncestry: Object.fromEntries(Object.entries(s.byGroup.ancestry ?? {}).map(([k, m]) => [k, m.auc])) })),
+    worstSite: f.sites.worstSite,
+    worstSiteAuc: f.sites.worstAuc,
+    siteAucSpread: f.sites.maxMinusMin,
+    siteAucStd: f.sites.std,
+  };
 }
 
 const started = performance.now();

@@ -1,4 +1,5 @@
-import type { CoordinatorMessage, Phase } from '@cohortfl/wire';
+import type { CoordinatorMessage, EvalStatsWire, Phase } from '@cohortfl/wire';
+import type { EvaluationReport } from './evaluation-report.js';
 import type { SiteFailure } from '@cohortfl/strategies';
 
 /** Why a coordinator refused a message; each becomes a log line and a counter label. */
@@ -16,6 +17,7 @@ export interface SiteEvalMetrics {
   site: string;
   numExamples: number;
   metrics: Record<string, number>;
+  stats?: EvalStatsWire;
 }
 
 /** Everything a completed round leaves behind: what a store would persist. */
@@ -28,6 +30,8 @@ export interface RoundRecord {
   trainMetrics: Record<string, number>;
   evalMetrics: Record<string, number>;
   perSite: SiteEvalMetrics[];
+  /** Per-site and pooled metrics per subgroup, fairness gaps, disparity across sites (when sites sent statistics). */
+  evaluation?: EvaluationReport;
   weights: Float32Array;
   startedAt: number;
   finishedAt: number;

@@ -4,7 +4,8 @@
  * (messages to send, a timer to set, rounds completed or failed). The network
  * shell and the in-process simulation drive this same object.
  */
-import { CohortError, type EvalResult, type Phase, type RoundRefuse, type SecAggSiteMessage, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
+import { evaluationReport, flattenReport } from './evaluation-report.js';
+import { CohortError, type EvalResult, type EvalStatsWire, type Phase, type RoundRefuse, type SecAggSiteMessage, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
 import type { EvaluateResultIn, SiteFailure, Strategy, TrainResultIn } from '@cohortfl/strategies';
 import type { CoordinatorAction, RejectReason, RoundRecord } from './actions.js';
 import { createRandom, deriveSeed } from './random.js';
@@ -39,7 +40,7 @@ type PhaseState = {
   deadline: number;
   answered: Set<string>;
   train: TrainResultIn[];
-  evals: EvaluateResultIn[];
+  evals: (EvaluateResultIn & { stats?: EvalStatsWire })[];
   failures: SiteFailure[];
   secure?: SecureTrainPhase;
 };
@@ -169,7 +170,7 @@ export class CoordinatorRun {
       state.train.push({ site: u.site, update: u.update, numExamples: u.numExamples, metrics: u.metrics });
     } else {
       const e = message as EvalResult;
-      state.evals.push({ site: e.site, numExamples: e.numExamples, metrics: e.metrics });
+      state.evals.push({ site: e.site, numExamples: e.numExamples, metrics: e.metrics, ...(e.stats ? { stats: e.stats } : {}) });
     }
   }
 
@@ -272,7 +273,10 @@ export class CoordinatorRun {
     return this.completeRound(now, state.evals, metrics);
   }
 
-  private completeRound(now: number, perSite: EvaluateResultIn[], evalMetrics: Record<string, number>): CoordinatorAction[] {
+  private completeRound(now: number, perSite: (EvaluateResultIn & { stats?: EvalStatsWire })[], aggregated: Record<string, number>): CoordinatorAction[] {
+    let evalMetrics = aggregated;
+    const evaluation = evaluationReport(perSite);
+    if (evaluation) evalMetrics = { ...evalMetrics, ...flattenReport(evaluation) };
     const record: RoundRecord = {
       round: this.round,
       attempt: this.attempt,
@@ -282,6 +286,7 @@ export class CoordinatorRun {
       trainMetrics: this.trainMetrics,
       evalMetrics,
       perSite: [...perSite].sort((a, b) => a.site.localeCompare(b.site)),
+      ...(evaluation ? { evaluation } : {}),
       weights: this.weights,
       startedAt: this.roundStartedAt,
       finishedAt: now,

@@ -5,12 +5,13 @@
  * and later layers (differential privacy, secure aggregation, signatures) plug
  * in as stage transforms without touching the runner.
  */
-import { CohortError, isCohortError, type CoordinatorMessage, type EvalResult, type RoundStart, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
+import { CohortError, isCohortError, type CoordinatorMessage, type EvalStatsWire, type EvalResult, type RoundStart, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
 import { enforcePolicy, type SitePolicy } from './site-policy.js';
 import { quantizerSettings } from './secure-settings.js';
 import { SecureSiteRound } from './secure-site.js';
 import { clipByL2Norm, gaussianNoise, type Mechanism } from '@cohortfl/privacy';
 import { roundPrivacy } from './privacy-settings.js';
+import { flattenGroupAuc } from './evaluation-report.js';
 import { charge, checkBudget, patientPlan, secureSiteNoise, type DpSgdPlan, type LocalTrainingFacts, type SitePrivacy } from './site-privacy.js';
 
 export const SITE_STAGES = ['policy', 'load', 'train', 'privatize', 'mask', 'sign', 'send'] as const;
@@ -25,6 +26,8 @@ export interface TrainOutput {
 export interface EvaluateOutput {
   numExamples: number;
   metrics: Record<string, number>;
+  /** Score histograms per label and subgroup (sufficient statistics for the coordinator's reports). */
+  stats?: EvalStatsWire;
 }
 
 /** What the site computes with its own data; supplied by the shell (sdk, site agent). */
@@ -215,7 +218,9 @@ export class SiteRunner {
       attempt: start.attempt,
       site: this.options.site,
       numExamples: out.numExamples,
-      metrics: out.metrics,
+      // Subgroup AUCs ride in the metrics too, so every store and dashboard keeps them.
+      metrics: out.stats ? { ...out.metrics, ...flattenGroupAuc(out.stats, 64 - Object.keys(out.metrics).length) } : out.metrics,
+      ...(out.stats ? { stats: out.stats } : {}),
     };
   }
 }

@@ -6,6 +6,9 @@
  */
 import type { SiteDataset } from '@cohortfl/data';
 import { evaluate, initBackend, initialWeights, trainLocal, trainLocalDp, type BackendName } from '@cohortfl/ml';
+import { scoreHistogram, toJSON as statsToJSON } from '@cohortfl/fairness';
+import { evaluationReport, type EvaluationReport } from '@cohortfl/protocol';
+import type { EncodedSplit } from '@cohortfl/data';
 import { createLedger, gaussianNoise, type Ledger } from '@cohortfl/privacy';
 import { CoordinatorRun, createRandom, deriveSeed, PERMISSIVE_SIMULATION_POLICY, SiteRunner, type RoundRecord, type SiteWork } from '@cohortfl/protocol';
 import { createStrategy } from '@cohortfl/strategies';
@@ -33,6 +36,8 @@ export interface SimulateOptions {
   budget?: { epsilonMax: number; delta: number; noiseFloor?: number };
   /** Per-site budgets, overriding `budget` for the sites named. */
   budgets?: Record<string, { epsilonMax: number; delta: number; noiseFloor?: number }>;
+  /** Sites kept out of training: evaluated only (external validation on unseen hospitals). */
+  holdOut?: string[];
   /** Already loaded datasets by site name (skips loading). */
   datasets?: Map<string, SiteDataset>;
   onRound?: (summary: RoundSummary) => void;
@@ -69,6 +74,10 @@ export interface SimulationResult {
   /** The final global model on the union of all validation splits. */
   federated: { auc: number; loss: number; accuracy: number; n: number };
   seconds: number;
+  /** The final model per site and pooled, overall and per subgroup, from score histograms. */
+  fairness?: EvaluationReport;
+  /** Held-out sites: the final model's AUC at hospitals it never trained on. */
+  external: { name: string; n: number; auc: number }[];
   /** ε spent per site (at each site's δ), when the task applies differential privacy. */
   privacy?: { unit: 'site' | 'patient'; delta: number; perSite: { name: string; epsilonSpent: number; rounds: number; refusedRounds: number }[] };
 }
@@ -119,7 +128,7 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
         },
         evaluate: async (start) => {
           const r = await evaluate({ topology: task.model, weights: start.weights, data: { ...ds.validation, featureCount: ds.featureCount } });
-          return { numExamples: r.n, metrics: { auc: r.auc, loss: r.loss, accuracy: r.accuracy } };
+          return { numExamples: r.n, metrics: { auc: r.auc, loss: r.loss, accuracy: r.accuracy }, stats: statsOf(ds.validation, r.scores) };
         },
       };
       const ledger = ledgers.get(site.name);
@@ -151,6 +160,9 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
   });
   const fate = createRandom(deriveSeed(seed, 'network-faults'));
   const exhausted = new Set<string>();
+  const holdOut = new Set(options.holdOut ?? []);
+  for (const h of holdOut) if (!runners.has(h)) throw new CohortError('CONFIG_INVALID', `held-out site '${h}' is not one of the sites`);
+  if (holdOut.size >= runners.size) throw new CohortError('CONFIG_INVALID', 'every site is held out: nobody trains');
   const summaries: RoundSummary[] = [];
   let failedAttempts = 0;
   let now = 0;
@@ -162,7 +174,7 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
     }
     attemptsThisRound += 1;
     // A site whose budget is spent says so and is no longer selected.
-    const available = [...runners.keys()].filter((name) => !exhausted.has(name));
+    const available = [...runners.keys()].filter((name) => !exhausted.has(name) && !holdOut.has(name));
     let actions = run.startRound(now, available);
     while (actions.length > 0) {
       const next: typeof actions = [];
@@ -218,6 +230,7 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
   const weights = run.globalWeights;
   const perSite = [];
   const unionParts = [];
+  const withStats = [];
   let featureCount = 0;
   for (const site of options.sites) {
     const ds = data(site.name);
@@ -225,7 +238,9 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
     unionParts.push(ds.validation);
     const r = await evaluate({ topology: task.model, weights, data: { ...ds.validation, featureCount } });
     perSite.push({ name: site.name, n: ds.summary.used, train: ds.train.n, validation: ds.validation.n, auc: r.auc, loss: r.loss, accuracy: r.accuracy });
+    withStats.push({ site: site.name, stats: statsOf(ds.validation, r.scores) });
   }
+  const fairness = evaluationReport(withStats);
   const union = await evaluate({ topology: task.model, weights, data: stack(unionParts, featureCount) });
   return {
     taskHash: hash,
@@ -237,6 +252,8 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
     perSite,
     federated: { auc: union.auc, loss: union.loss, accuracy: union.accuracy, n: union.n },
     seconds: (performance.now() - began) / 1000,
+    ...(fairness ? { fairness } : {}),
+    external: perSite.filter((p) => holdOut.has(p.name)).map((p) => ({ name: p.name, n: p.validation, auc: p.auc })),
     ...(privacyTask
       ? {
           privacy: {
@@ -252,6 +269,11 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
         }
       : {}),
   };
+}
+
+/** Score histograms of one validation split, overall and per subgroup (sufficient statistics). */
+function statsOf(split: EncodedSplit, scores: Float32Array) {
+  return statsToJSON(scoreHistogram({ labels: split.y, scores, groups: split.groups }));
 }
 
 function phaseName(message: CoordinatorMessage): string {

@@ -108,12 +108,24 @@ const updateSubmit = z.strictObject({
   metrics,
 }) satisfies z.ZodType<UpdateSubmit>;
 
+const MAX_BINS = 10_000;
+const histogram = boundedArray(z.int().min(0).max(LIMITS.UINT32_MAX), MAX_BINS);
+const evalCounts = z.strictObject({ pos: histogram, neg: histogram, brierSum: z.number().min(0), n: z.int().min(0).max(LIMITS.UINT32_MAX) });
+const boundedRecord = <T extends z.ZodType>(value: T, max: number) =>
+  z.record(z.string().min(1).max(LIMITS.KEY_MAX), value).refine((r) => Object.keys(r).length <= max, `at most ${max} entries`);
+const evalStats = z.strictObject({
+  bins: z.int().min(2).max(MAX_BINS),
+  overall: evalCounts,
+  byGroup: boundedRecord(boundedRecord(evalCounts, 256), 16),
+});
+
 const evalResult = z.strictObject({
   type: z.literal('eval/result'),
   ...roundKey,
   site: siteName,
   numExamples,
   metrics,
+  stats: evalStats.optional(),
 }) satisfies z.ZodType<EvalResult>;
 
 const roundRefuse = z.strictObject({

@@ -85,6 +85,25 @@ export interface EvalResult {
   site: string;
   numExamples: number;
   metrics: Record<string, number>;
+  /**
+   * Sufficient statistics of the site's validation scores: per label, a histogram on
+   * fixed score bins, overall and per subgroup (see @cohortfl/fairness). Never a
+   * patient-level prediction.
+   */
+  stats?: EvalStatsWire;
+}
+
+export interface EvalCountsWire {
+  pos: number[];
+  neg: number[];
+  brierSum: number;
+  n: number;
+}
+
+export interface EvalStatsWire {
+  bins: number;
+  overall: EvalCountsWire;
+  byGroup: Record<string, Record<string, EvalCountsWire>>;
 }
 
 /** Site → coordinator: the site will not take part in this phase, and why. */
