@@ -183,6 +183,19 @@ describe('simulate', () => {
     expect(result.federated.auc).toBeGreaterThan(0.5);
   });
 
+  it('reports fairness from score histograms, and validates externally on a held-out site', async () => {
+    const result = await simulate(task, { sites: sites(), seed: 8, rounds: 2, holdOut: ['gamma'] });
+    expect(result.rounds.every((r) => !r.trained.includes('gamma') && r.trained.length === 2)).toBe(true);
+    expect(result.external.map((e) => e.name)).toEqual(['gamma']);
+    expect(result.external[0]!.auc).toBe(result.perSite.find((p) => p.name === 'gamma')!.auc);
+    const f = result.fairness!;
+    expect(f.perSite.map((p) => p.site)).toEqual(['alpha', 'beta', 'gamma']);
+    // Binned AUC of the pooled histograms vs the exact AUC on the union of validation splits.
+    expect(Math.abs(f.pooled.metrics.auc - result.federated.auc)).toBeLessThan(0.002);
+    expect(f.pooled.metrics.n).toBe(result.federated.n);
+    await expect(simulate(task, { sites: sites(), holdOut: ['nowhere'] })).rejects.toThrow(/not one of the sites/);
+  });
+
   it('refuses an empty or duplicated site list', async () => {
     await expect(simulate(task, { sites: [] })).rejects.toThrow(/at least one site/);
     await expect(simulate(task, { sites: [...sites(), sites()[0]!] })).rejects.toThrow(/unique/);
