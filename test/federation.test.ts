@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../coordinator/src/store/index.js';
-import { adminToken, api, createFixture, parseMetrics, pointSitesAt, startCoordinator, startSite, waitUntil, type Fixture, type Running } from './support/consortium.js';
+import { adminToken, api, cli, COORDINATOR_CLI, createFixture, parseMetrics, pointSitesAt, startCoordinator, startSite, waitUntil, type Fixture, type Running } from './support/consortium.js';
 
 const running: Running[] = [];
 const fixtures: Fixture[] = [];
@@ -39,13 +39,15 @@ describe('a real federation over socket.io', () => {
     await waitUntil(async () => (await status(coordinator.url, token)).connectedSites.length === 3, 20_000, 'three sites connected');
     const run = await api<{ id: number }>(coordinator.url, token, '/api/runs', { method: 'POST', body: JSON.stringify({ task: 'cad-mini', rounds: 3 }) });
     await waitUntil(async () => (await status(coordinator.url, token)).run?.status === 'completed', 120_000, 'run completed');
-    const detail = await api<{ rounds: { round: number; trained: string[]; evalMetrics: Record<string, number>; perSite: unknown[] }[] }>(coordinator.url, token, `/api/runs/${run.id}`);
+    const detail = await api<{ rounds: { round: number; trained: string[]; evalMetrics: Record<string, number>; perSite: { site: string; metrics: Record<string, number> }[] }[] }>(coordinator.url, token, `/api/runs/${run.id}`);
     expect(detail.rounds.map((r) => r.round)).toEqual([1, 2, 3]);
     for (const r of detail.rounds) {
       expect([...r.trained].sort()).toEqual(['alpha', 'beta', 'gamma']);
       expect(r.perSite).toHaveLength(3);
       expect(r.evalMetrics.auc).toBeGreaterThan(0.5);
     }
+    // Sites send score histograms: their subgroup AUCs are stored with each round.
+    for (const r of detail.rounds) expect(r.perSite.some((p) => Object.keys(p.metrics).some((k) => k.startsWith('auc/ancestry=')))).toBe(true);
 
     const metrics = parseMetrics(await (await fetch(`${coordinator.url}/metrics`)).text());
     expect(metrics.get('cohort_rounds_total{outcome="completed"}')).toBe(3);
@@ -53,6 +55,14 @@ describe('a real federation over socket.io', () => {
     expect(metrics.get('cohort_update_bytes_total')).toBeGreaterThan(0);
     expect([...metrics.keys()].some((k) => k.startsWith('cohort_round_duration_seconds_count'))).toBe(true);
     expect([...metrics.keys()].some((k) => k.startsWith('cohort_phase_duration_seconds_count{phase="train"}'))).toBe(true);
+    expect(metrics.get('cohort_site_auc{site="alpha"}')).toBeGreaterThan(0);
+    expect(metrics.has('cohort_fairness_gap{column="ancestry",metric="aucGap"}')).toBe(true);
+    expect(metrics.get('cohort_pooled_auc')).toBeGreaterThan(0.5);
+
+    // The evaluation report reads the store directly, as `sites list` does.
+    const report = cli(COORDINATOR_CLI, ['report', '--data-dir', fixture.coordDir]);
+    expect(report).toContain('alpha');
+    expect(report).toContain('AUC gap ancestry');
 
     const siteMetricsUrl = (await sites[0]!.waitFor(/metrics on (\S+)/))[1]!;
     const siteText = await (await fetch(siteMetricsUrl.endsWith('/metrics') ? siteMetricsUrl : `${siteMetricsUrl}/metrics`)).text();

@@ -10,6 +10,7 @@ import { adminRequest, resolveAdminTarget } from './admin-client.js';
 import { LOG_LEVELS, type ConfigLayer } from './config.js';
 import { startCoordinator } from './coordinator.js';
 import { dataPaths } from './data-dir.js';
+import { evalReport, evalReportLines } from './eval-report.js';
 import { initCoordinator } from './init.js';
 import type { StatusReport } from './reports.js';
 import { statusLines } from './status-text.js';
@@ -234,6 +235,20 @@ export function buildCli(argv: string[], io: CliIo): Argv {
         const status = await adminRequest<StatusReport>(adminTarget(a, io), 'GET', '/api/status');
         if (a.json) io.out(JSON.stringify(status, null, 2));
         else for (const line of statusLines(status)) io.out(line);
+      },
+    )
+    .command(
+      'report',
+      'evaluation of a run from the store: per round pooled/worst-site AUC and subgroup gaps, then each site',
+      (y) =>
+        y
+          .option('run', { type: 'number', describe: 'run id (default: the running run, else the latest)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+      (a) => {
+        if (a.run !== undefined && (!Number.isSafeInteger(a.run) || a.run < 1)) throw new CohortError('CONFIG_INVALID', '--run must be a run id (a positive integer)');
+        const report = withStore(dataDirOf(a, io), (store) => evalReport(store, a.run));
+        if (a.json) io.out(JSON.stringify(report, null, 2));
+        else for (const line of evalReportLines(report)) io.out(line);
       },
     )
     .demandCommand(1, 'choose a command; see --help')

@@ -24,6 +24,7 @@ import { replaceFile } from './private-file.js';
 import { RunDriver } from './run-driver.js';
 import { SessionRegistry } from './session-registry.js';
 import { restoreEpsilonGauge } from './site-epsilon.js';
+import { restoreEvalGauges } from './eval-gauges.js';
 import { openStore, type Store } from './store/index.js';
 
 /** How often connected sites are checked against the store for revocation. */
@@ -110,6 +111,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     logger.info({ backend }, 'TensorFlow.js backend ready');
     const metrics = createMetrics();
     restoreEpsilonGauge(store, metrics);
+    restoreEvalGauges(store, metrics);
     const sessions = new SessionRegistry();
     driver = new RunDriver({ store, sessions, identity, config, logger, metrics });
     const ctx: CoordinatorContext = {

@@ -14,3 +14,5 @@ export { readTaskFile, publishManifest } from './task-file.js';
 export { runCli } from './cli-app.js';
 export type { CliIo } from './cli-app.js';
 export type { StatusReport } from './reports.js';
+export { evalReport, evalReportLines } from './eval-report.js';
+export type { EvalReport, EvalReportRound, EvalReportSite } from './eval-report.js';

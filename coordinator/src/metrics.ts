@@ -19,6 +19,12 @@ export interface Metrics {
   currentRound: Gauge;
   /** ε each site last reported spending (status epsilonSpent); the label is the enrolled site name. */
   siteEpsilon: Gauge<'site'>;
+  /** Each site's validation AUC in the latest completed round; the label is the enrolled site name. */
+  siteAuc: Gauge<'site'>;
+  /** Subgroup fairness of the pooled evaluation: `column` is a task subgroup column, never a value or a patient. */
+  fairnessGap: Gauge<'column' | 'metric'>;
+  pooledAuc: Gauge;
+  worstSiteAuc: Gauge;
   rejected(reason: Refusal): void;
 }
 
@@ -54,6 +60,15 @@ export function createMetrics(): Metrics {
     labelNames: ['site'],
     registers,
   });
+  const siteAuc = new Gauge({ name: 'cohort_site_auc', help: 'Validation AUC of each site in the latest completed round', labelNames: ['site'], registers });
+  const fairnessGap = new Gauge({
+    name: 'cohort_fairness_gap',
+    help: 'Pooled subgroup fairness of the latest completed round, per subgroup column (aucGap, worstGroupAuc, demographicParityDifference, equalizedOddsDifference, equalOpportunityDifference)',
+    labelNames: ['column', 'metric'],
+    registers,
+  });
+  const pooledAuc = new Gauge({ name: 'cohort_pooled_auc', help: 'AUC of all sites\' validation sets pooled (score histograms), latest completed round', registers });
+  const worstSiteAuc = new Gauge({ name: 'cohort_worst_site_auc', help: 'Lowest site validation AUC in the latest completed round', registers });
   // Known label values start at zero, so a dashboard sees a flat line rather than no series.
   for (const outcome of ['completed', 'failed']) roundsTotal.labels(outcome).inc(0);
   for (const reason of REFUSALS) messagesRejected.labels(reason).inc(0);
@@ -68,6 +83,10 @@ export function createMetrics(): Metrics {
     messagesRejected,
     currentRound,
     siteEpsilon,
+    siteAuc,
+    fairnessGap,
+    pooledAuc,
+    worstSiteAuc,
     rejected: (reason) => messagesRejected.labels(reason).inc(),
   };
 }

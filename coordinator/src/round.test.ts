@@ -60,6 +60,9 @@ describe('a run over real socket.io', () => {
       { site: 'site-a', numExamples: 10, metrics: { auc: 0.75, loss: 0.4 } },
       { site: 'site-b', numExamples: 10, metrics: { auc: 0.75, loss: 0.4 } },
     ]);
+    // The completed rounds set the evaluation gauges (these fake sites send no histograms: no pooled AUC).
+    expect(await metric(c!, 'cohort_site_auc', 'site="site-a"')).toBe(0.75);
+    expect(await metric(c!, 'cohort_worst_site_auc')).toBe(0.75);
     // FedAvg of +0.01 and +0.03 with equal weights: +0.02 per round.
     const start = await initialWeights(parseManifest(task.json, task.hash).manifest.task.model, 11);
     const last = withStore(dataDir, (store) => {

@@ -14,6 +14,7 @@ import type { CoordinatorConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { Deadline } from './deadline.js';
+import { setEvalGauges } from './eval-gauges.js';
 import { refusalOfReject } from './refusals.js';
 import { RoundStartEnvelopes } from './round-start.js';
 import { markInterrupted, setupRun, taskOf, timeoutsMs, type RunSetup } from './run-setup.js';
@@ -285,6 +286,7 @@ export class RunDriver {
         store.saveRound({ runId: a.row.id, ...r, strategyState: a.strategy.state() });
         metrics.roundsTotal.labels('completed').inc();
         metrics.roundDuration.observe(Math.max(0, r.finishedAt - r.startedAt) / 1000);
+        setEvalGauges(metrics, r);
         logger.info({ run: a.row.id, round: r.round, attempt: r.attempt, trained: r.trained, evalMetrics: r.evalMetrics }, 'round complete');
         this.startWanted = true;
         return;

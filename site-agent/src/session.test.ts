@@ -92,6 +92,19 @@ describe('site agent session', () => {
     const evalEnv = await fake.nextMessage(isReply('eval/result', 1), 'eval result for round 1');
     expect(verifyEnvelope(sitePublicKey(), evalEnv)).toBe(true);
     expect(Object.keys((evalEnv.body as EvalResult).metrics)).toEqual(expect.arrayContaining(['loss', 'accuracy']));
+    // Score histograms per subgroup travel with the result, and subgroup AUCs ride in the metrics.
+    const result = evalEnv.body as EvalResult;
+    expect(result.stats?.overall.n).toBe(result.numExamples);
+    expect(Object.keys(result.stats?.byGroup['sex'] ?? {}).sort()).toEqual(['F', 'M']);
+    const bySex = Object.values(result.stats!.byGroup['sex']!).reduce((sum, c) => sum + c.n, 0);
+    expect(bySex).toBe(result.numExamples);
+    // A subgroup with one class only has no AUC (not finite, not sent); the other does.
+    const groupAucs = Object.entries(result.metrics).filter(([name]) => name.startsWith('auc/sex='));
+    expect(groupAucs.length).toBeGreaterThan(0);
+    for (const [, auc] of groupAucs) {
+      expect(auc).toBeGreaterThanOrEqual(0);
+      expect(auc).toBeLessThanOrEqual(1);
+    }
     expect(await metric(agent.metrics, 'cohort_site_rounds_total', { phase: 'train', outcome: 'completed' })).toBe(1);
     expect(await metric(agent.metrics, 'cohort_site_rounds_total', { phase: 'evaluate', outcome: 'completed' })).toBe(1);
     expect(await metric(agent.metrics, 'cohort_site_update_bytes_total')).toBeGreaterThan(weights.length * 4);

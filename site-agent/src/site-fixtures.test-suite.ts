@@ -59,6 +59,7 @@ export async function tinyTask(version = '1'): Promise<{ task: Task; hash: strin
       label: { name: 'y' },
       clinical: [{ name: 'age', type: 'number', range: [18, 90] }, { name: 'sex', type: 'category', values: ['M', 'F'] }],
       genomic: { variants: ['rs1', 'rs2'] },
+      subgroups: ['sex'],
       consent: 'consent',
     },
     training: { epochs: 1, batchSize: 16, optimizer: 'adam', learningRate: 0.05 },

@@ -1,13 +1,15 @@
 /**
  * What this site computes for a round, the same shape as the in-process
  * simulation's (packages/sdk/src/simulate.ts): local training with the task's
- * settings and the round's `proxMu`, and evaluation on the validation split.
+ * settings and the round's `proxMu`, and evaluation on the validation split
+ * (metrics plus score histograms per subgroup for the coordinator's reports).
  * Seeds come from the task seed, site name, round and attempt, so a run is
  * reproducible and each retried attempt gets its own minibatch order. Under
  * patient-level DP, SiteRunner hands train() the DP-SGD plan it charged the
  * ledger for, computed from facts(); the noise is secure Gaussian noise.
  */
 import type { SiteDataset } from '@cohortfl/data';
+import { scoreHistogram, toJSON as statsToJSON } from '@cohortfl/fairness';
 import { evaluate, trainLocal, trainLocalDp } from '@cohortfl/ml';
 import { gaussianNoise } from '@cohortfl/privacy';
 import { deriveSeed, type DpSgdPlan, type EvaluateOutput, type LocalTrainingFacts, type SiteWork, type TrainOutput } from '@cohortfl/protocol';
@@ -45,6 +47,11 @@ export function createSiteWork(options: SiteWorkOptions): SiteWork {
     facts(): LocalTrainingFacts {
       return { trainExamples: loaded().train.n, epochs: task.training.epochs, batchSize: task.training.batchSize };
     },
+    // q-FedAvg weighs a site by its loss at the global weights (it stays at the site).
+    async trainLoss(weights: Float32Array): Promise<number> {
+      const ds = loaded();
+      return (await evaluate({ topology: task.model, weights, data: { ...ds.train, featureCount: ds.featureCount } })).loss;
+    },
     async train(start: RoundStart, dpSgd?: DpSgdPlan): Promise<TrainOutput> {
       const ds = loaded();
       if (ds.train.n === 0) throw new CohortError('DATA_INVALID', 'this site has no training records for the task');
@@ -65,7 +72,15 @@ export function createSiteWork(options: SiteWorkOptions): SiteWork {
       const ds = loaded();
       if (ds.validation.n === 0) throw new CohortError('DATA_INVALID', 'this site has no validation records for the task');
       const r = await evaluate({ topology: task.model, weights: start.weights, data: { ...ds.validation, featureCount: ds.featureCount } });
-      return { numExamples: r.n, metrics: finite({ auc: r.auc, loss: r.loss, accuracy: r.accuracy }) };
+      const metrics = finite({ auc: r.auc, loss: r.loss, accuracy: r.accuracy });
+      // A diverged model's NaN scores cannot be binned: the histograms are dropped like any non-finite metric.
+      if (!r.scores.every(Number.isFinite)) {
+        options.onDroppedMetric?.('stats');
+        return { numExamples: r.n, metrics };
+      }
+      // Score histograms per label and subgroup: sufficient statistics for pooled and fairness reports, never a prediction.
+      const stats = statsToJSON(scoreHistogram({ labels: ds.validation.y, scores: r.scores, groups: ds.validation.groups }));
+      return { numExamples: r.n, metrics, stats };
     },
   };
 }

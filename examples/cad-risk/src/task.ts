@@ -57,7 +57,8 @@ export function cadRiskTask(options: CadTaskOptions): Task {
     rounds: options.rounds ?? 20,
     minSites: 3,
     seed: 1,
-    secureAggregation: options.secure === false ? false : { clip: 10 },
+    // q-FedAvg's scaled updates and h term are larger than plain updates (L = 50): a wider clip.
+    secureAggregation: options.secure === false ? false : { clip: options.strategy?.name === 'qfedavg' ? 100 : 10 },
     ...(options.privacy ? { privacy: { ...options.privacy, clip: CAD_DP_CLIP[options.privacy.unit] } } : {}),
   });
 }

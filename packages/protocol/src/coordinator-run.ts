@@ -181,7 +181,7 @@ export class CoordinatorRun {
     const config = {
       ...baseConfig,
       ...(privacy ? privacyRoundConfig(privacy) : {}),
-      ...(secureOptions ? secureRoundConfig(secureOptions, cohort.length, privacy) : {}),
+      ...(secureOptions ? secureRoundConfig(secureOptions, cohort.length, privacy, baseConfig.qffl !== undefined) : {}),
     };
     this.current = { phase, cohort, deadline, answered: new Set(), train: [], evals: [], failures: [] };
     if (secureOptions) {

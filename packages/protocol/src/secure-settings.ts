@@ -34,12 +34,13 @@ export function resolveThreshold(n: number, threshold: number | undefined): numb
  * 1): its sensitivity is then one clipped update, and a site's size cannot set its
  * influence. The quantizer also leaves headroom for the noise.
  */
-export function secureRoundConfig(options: SecureAggregationOptions, cohortSize: number, privacy?: RoundPrivacy): Record<string, ConfigValue> {
+export function secureRoundConfig(options: SecureAggregationOptions, cohortSize: number, privacy?: RoundPrivacy, uniformWeights = false): Record<string, ConfigValue> {
   const siteDp = privacy?.unit === 'site';
+  // Sites that count once each (site-level DP, q-FedAvg) send weight 1 of scale 1.
   return {
     [SECAGG_CONFIG_KEYS.ENABLED]: true,
     [SECAGG_CONFIG_KEYS.CLIP]: siteDp ? privacy.clip : options.clip,
-    [SECAGG_CONFIG_KEYS.WEIGHT_SCALE]: siteDp ? 1 : options.weightScale,
+    [SECAGG_CONFIG_KEYS.WEIGHT_SCALE]: siteDp || uniformWeights ? 1 : options.weightScale,
     [SECAGG_CONFIG_KEYS.MAX_SITES]: quantizerSitesWithNoise(cohortSize, privacy),
   };
 }

@@ -38,6 +38,8 @@ export interface SiteWork {
   train(start: RoundStart, dpSgd?: DpSgdPlan): Promise<TrainOutput>;
   /** Size of the local training split and the task's training settings (patient-level DP needs them). */
   facts?(): LocalTrainingFacts;
+  /** Mean loss of the given weights on the local training split (q-FedAvg needs F_k at the global weights). */
+  trainLoss?(weights: Float32Array): Promise<number>;
   evaluate(start: RoundStart): Promise<EvaluateOutput>;
 }
 
@@ -183,6 +185,7 @@ export class SiteRunner {
       out = { ...trained, metrics: {} };
     }
     if (mechanism) charge(guard, mechanism, `${start.taskHash.slice(0, 12)} round ${start.round} attempt ${start.attempt}`);
+    if (typeof start.config.qffl === 'number') out = await this.qfflStep(start, out, settings?.clip, dp !== undefined);
     if (out.update.length !== start.weights.length) {
       throw new CohortError('SHAPE_MISMATCH', `local update has ${out.update.length} values, the global model ${start.weights.length}`);
     }
@@ -200,13 +203,45 @@ export class SiteRunner {
     if (settings) {
       // Secure aggregation is the mask stage: the update only ever leaves quantized and masked.
       if (!this.options.identitySecretKey) throw new CohortError('CONFIG_INVALID', 'this site has no identity key to sign secure aggregation keys');
-      this.secure = new SecureSiteRound(this.options.site, start, settings, message.update, message.numExamples, message.metrics.loss ?? Number.NaN, siteNoiseVariance);
+      const lossSlot = message.metrics.h ?? message.metrics.loss ?? Number.NaN;
+      this.secure = new SecureSiteRound(this.options.site, start, settings, message.update, message.numExamples, lossSlot, siteNoiseVariance);
       return this.secure.advertise(this.options.identitySecretKey);
     }
     for (const stage of ['mask', 'sign'] as const) {
       for (const transform of this.options.transforms?.[stage] ?? []) message = await transform(message, start);
     }
     return message;
+  }
+
+  /**
+   * * q-FedAvg (q-FFL): the update becomes u = F^q · L(w − w̄) and h = q F^(q−1) ‖L(w − w̄)‖² + L F^q (both divided by L²)
+   * travels as `metrics.h` (or, under secure aggregation, in the sum's loss slot);
+   * F is the site's training loss at the global weights. Each site counts once.
+   */
+  private async qfflStep(start: RoundStart, out: TrainOutput, secureClip: number | undefined, withDp: boolean): Promise<TrainOutput> {
+    if (withDp) throw new CohortError('TASK_INVALID', 'q-FedAvg cannot be combined with differential privacy in this release');
+    if (!this.options.work.trainLoss) throw new CohortError('CONFIG_INVALID', 'this site cannot compute its loss at the global weights for q-FedAvg');
+    const q = Number(start.config.qffl);
+    const L = Number(start.config.qfflL);
+    const F = (await this.options.work.trainLoss(start.weights)) + 1e-10;
+    const u = new Float32Array(out.update.length);
+    let norm2 = 0;
+    for (let i = 0; i < u.length; i++) {
+      const dw = -L * out.update[i]!;
+      norm2 += dw * dw;
+      u[i] = F ** q * dw;
+    }
+    // Both u and h are divided by L² (the step −Σu/Σh is unchanged): they then stay
+    // within a secure aggregation clip for the usual L = 1 / learning rate.
+    const c = 1 / (L * L);
+    for (let i = 0; i < u.length; i++) u[i] = u[i]! * c;
+    const h = (q * F ** (q - 1) * norm2 + L * F ** q) * c;
+    let uNorm = 0;
+    for (let i = 0; i < u.length; i++) uNorm += u[i]! * u[i]!;
+    if (secureClip !== undefined && (Math.sqrt(uNorm) > secureClip || h > secureClip)) {
+      throw new CohortError('TASK_INVALID', `q-FedAvg's scaled update (norm ${Math.sqrt(uNorm).toFixed(2)}) or h (${h.toFixed(2)}) exceeds the secure aggregation clip ${secureClip}; raise secureAggregation.clip`);
+    }
+    return { update: u, numExamples: 1, metrics: { h } };
   }
 
   private async evaluateStep(start: RoundStart): Promise<EvalResult> {

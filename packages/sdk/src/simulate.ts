@@ -116,6 +116,7 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
       const work: SiteWork = {
         load: async () => undefined,
         facts: () => ({ trainExamples: ds.train.n, epochs: task.training.epochs, batchSize: task.training.batchSize }),
+        trainLoss: async (weights) => (await evaluate({ topology: task.model, weights, data: { ...ds.train, featureCount: ds.featureCount } })).loss,
         train: (start, dpSgd) => {
           const common = {
             topology: task.model,

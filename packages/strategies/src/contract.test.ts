@@ -13,6 +13,7 @@ const SPECS: Record<StrategyName, StrategySpec> = {
   fedadagrad: { name: 'fedadagrad', serverLearningRate: 0.1 },
   fedmedian: { name: 'fedmedian' },
   trimmedmean: { name: 'trimmedmean', beta: 0.2 },
+  qfedavg: { name: 'qfedavg', q: 1, lipschitz: 10 },
 };
 
 for (const name of STRATEGY_NAMES) {

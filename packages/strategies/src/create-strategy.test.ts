@@ -17,7 +17,7 @@ function taskError(spec: unknown): CohortError {
 
 describe('createStrategy', () => {
   it('builds every named strategy, with that name', () => {
-    const params: Record<string, Record<string, number>> = { fedprox: { proxMu: 0.1 }, trimmedmean: { beta: 0.1 } };
+    const params: Record<string, Record<string, number>> = { fedprox: { proxMu: 0.1 }, trimmedmean: { beta: 0.1 }, qfedavg: { q: 1 } };
     for (const name of STRATEGY_NAMES) {
       const spec = { name, ...params[name] } as StrategySpec;
       expect(createStrategy(spec).name).toBe(name);

@@ -7,6 +7,7 @@ import { createFedYogi } from './fed-yogi.js';
 import { checkSpecShape } from './strategy-spec.js';
 import type { StrategySpec } from './strategy-spec.js';
 import { createTrimmedMean } from './trimmed-mean.js';
+import { createQFedAvg } from './q-fed-avg.js';
 import type { Strategy } from './types.js';
 
 /**
@@ -31,6 +32,8 @@ export function createStrategy(spec: StrategySpec): Strategy {
       return createFedMedian(checked);
     case 'trimmedmean':
       return createTrimmedMean(checked);
+    case 'qfedavg':
+      return createQFedAvg(checked);
   }
 }
 

@@ -27,3 +27,5 @@ export type {
   StrategyOptions,
   TrainResultIn,
 } from './types.js';
+export { createQFedAvg, QFFL_CONFIG } from './q-fed-avg.js';
+export type { QFedAvgOptions } from './q-fed-avg.js';

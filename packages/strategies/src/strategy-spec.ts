@@ -5,6 +5,7 @@ import type { FedProxOptions } from './fed-prox.js';
 import type { FedYogiOptions } from './fed-yogi.js';
 import { COMMON_OPTION_KEYS } from './options.js';
 import type { TrimmedMeanOptions } from './trimmed-mean.js';
+import type { QFedAvgOptions } from './q-fed-avg.js';
 import type { StrategyOptions } from './types.js';
 
 export const STRATEGY_NAMES = [
@@ -15,6 +16,7 @@ export const STRATEGY_NAMES = [
   'fedadagrad',
   'fedmedian',
   'trimmedmean',
+  'qfedavg',
 ] as const;
 
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -27,7 +29,8 @@ export type StrategySpec =
   | ({ name: 'fedyogi' } & FedYogiOptions)
   | ({ name: 'fedadagrad' } & FedAdagradOptions)
   | ({ name: 'fedmedian' } & StrategyOptions)
-  | ({ name: 'trimmedmean' } & TrimmedMeanOptions);
+  | ({ name: 'trimmedmean' } & TrimmedMeanOptions)
+  | ({ name: 'qfedavg' } & QFedAvgOptions);
 
 const OPTIMIZER_KEYS = ['serverLearningRate', 'beta1', 'beta2', 'tau'] as const;
 
@@ -40,6 +43,7 @@ const OWN_KEYS: Record<StrategyName, readonly string[]> = {
   fedadagrad: OPTIMIZER_KEYS.filter((k) => k !== 'beta2'),
   fedmedian: [],
   trimmedmean: ['beta'],
+  qfedavg: ['q', 'lipschitz'],
 };
 
 export function isStrategyName(value: unknown): value is StrategyName {
