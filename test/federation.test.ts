@@ -74,6 +74,19 @@ describe('a real federation over socket.io', () => {
     expect(siteText).toContain('cohort_messages_rejected_total');
   }, 180_000);
 
+  it('validates externally on a held-out hospital: evaluated every round, never trained on', async () => {
+    const { fixture, coordinator, token } = await setup({ rounds: 2 });
+    running.push(...(await Promise.all(fixture.sites.map((s) => startSite(fixture, s.name)))));
+    await waitUntil(async () => (await status(coordinator.url, token)).connectedSites.length === 3, 20_000, 'three sites connected');
+    const run = await api<{ id: number }>(coordinator.url, token, '/api/runs', { method: 'POST', body: JSON.stringify({ task: 'cad-mini', rounds: 2, holdOut: ['gamma'] }) });
+    await waitUntil(async () => (await status(coordinator.url, token)).run?.status === 'completed', 120_000, 'run completed');
+    const detail = await api<{ rounds: { trained: string[]; perSite: { site: string; metrics: Record<string, number> }[] }[] }>(coordinator.url, token, `/api/runs/${run.id}`);
+    for (const r of detail.rounds) {
+      expect([...r.trained].sort()).toEqual(['alpha', 'beta']);
+      expect(r.perSite.map((p) => p.site)).toContain('gamma');
+    }
+  }, 180_000);
+
   it('completes the round without a site killed mid-round', async () => {
     const { fixture, coordinator, token } = await setup({ rounds: 4, timeouts: { train: 30, evaluate: 30 } });
     const sites = await Promise.all(fixture.sites.map((s) => startSite(fixture, s.name)));

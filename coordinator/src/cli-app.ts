@@ -215,12 +215,14 @@ export function buildCli(argv: string[], io: CliIo): Argv {
           (s) =>
             adminOptions(s)
               .option('task', { type: 'string', demandOption: true, describe: 'task name (latest published) or hash' })
-              .option('rounds', { type: 'number', describe: 'number of rounds (default: the task\'s)' }),
+              .option('rounds', { type: 'number', describe: 'number of rounds (default: the task\'s)' })
+              .option('hold-out', { type: 'string', array: true, describe: 'site(s) evaluated every round but never trained on (external validation)' }),
           async (a) => {
             const target = adminTarget(a, io);
             const run = await adminRequest<{ id: number; task: string; taskHash: string; rounds: number }>(target, 'POST', '/api/runs', {
               task: a.task,
               ...(a.rounds !== undefined ? { rounds: a.rounds } : {}),
+              ...(a['holdOut'] !== undefined ? { holdOut: a['holdOut'] as string[] } : {}),
             });
             io.out(`started run ${run.id}: task ${run.task} (${run.taskHash}), ${run.rounds} rounds`);
           },

@@ -28,6 +28,8 @@ export interface HttpApiDeps {
 const startRunBody = z.strictObject({
   task: z.string().min(1).max(128),
   rounds: z.number().int().min(1).max(100_000).optional(),
+  /** Sites evaluated every round but never trained on (external validation). */
+  holdOut: z.array(z.string().min(1).max(64)).max(1024).optional(),
 });
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -82,7 +84,7 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
       const issue = parsed.error.issues[0];
       throw new CohortError('CONFIG_INVALID', `request body: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
     }
-    const row = await driver.startRun(parsed.data.task, parsed.data.rounds);
+    const row = await driver.startRun(parsed.data.task, parsed.data.rounds, parsed.data.holdOut);
     return sendJson(res, 201, runReport(store, row).run);
   }
   const runMatch = /^\/api\/runs\/([0-9]{1,9})$/.exec(path);

@@ -91,7 +91,7 @@ export class RunDriver {
   }
 
   /** POST /api/runs: create the run, announce its task, start round 1 when enough sites are ready. */
-  async startRun(taskRef: string, rounds?: number): Promise<RunRow> {
+  async startRun(taskRef: string, rounds?: number, holdOut: string[] = []): Promise<RunRow> {
     const { store, config } = this.deps;
     if (this.stopped) throw new CohortError('INTERNAL', 'the coordinator is shutting down');
     const running = this.active?.row ?? store.activeRun();
@@ -105,7 +105,10 @@ export class RunDriver {
     const task = taskOf(taskRow);
     this.starting = true;
     try {
-      const runConfig = { timeoutMs: timeoutsMs(config, task), chunkBytes: config.limits.chunkBytes, retryDelayMs: config.retryDelayMs };
+      for (const site of holdOut) {
+        if (!store.getSite(site)) throw new CohortError('NOT_FOUND', `held-out site '${site}' is not enrolled`);
+      }
+      const runConfig = { timeoutMs: timeoutsMs(config, task), chunkBytes: config.limits.chunkBytes, retryDelayMs: config.retryDelayMs, holdOut };
       const row = store.createRun({ taskHash: taskRow.hash, rounds: rounds ?? task.rounds, config: runConfig, at: this.now() });
       try {
         this.activate(row, taskRow, await setupRun(store, config, row, taskRow));

@@ -67,6 +67,7 @@ export async function setupRun(store: Store, config: CoordinatorConfig, row: Run
     timeoutMs: timeoutsMs(config, task),
     completedRounds,
     firstAttempt,
+    ...(heldOut(row).length > 0 ? { holdOut: heldOut(row) } : {}),
     // Every site applies (and its ledger is charged for) exactly this; sites with a budget refuse rounds without it.
     ...withPrivacy(roundPrivacyFor(task, row.rounds)),
     ...withSecure(secureOptionsFor(
@@ -94,4 +95,10 @@ function withPrivacy<T>(value: T | undefined): { privacy?: T } {
 
 function withSecure<T>(value: T | undefined): { secureAggregation?: T } {
   return value === undefined ? {} : { secureAggregation: value };
+}
+
+/** The sites a run keeps out of training (stored in its config, so a resumed run keeps them out). */
+function heldOut(row: RunRow): string[] {
+  const h = (row.config as { holdOut?: unknown }).holdOut;
+  return Array.isArray(h) ? h.filter((x): x is string => typeof x === 'string') : [];
 }

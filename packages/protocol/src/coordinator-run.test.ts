@@ -122,6 +122,16 @@ describe('CoordinatorRun', () => {
     expect([r.round, r.attempt]).toEqual([3, 4]);
   });
 
+  it('never trains on a held-out site but evaluates it', () => {
+    const run = makeRun({ minSites: 1, holdOut: ['c'] });
+    const s = sends(run.startRound(0, ['a', 'b', 'c']));
+    expect(s.map((x) => x.to)).toEqual(['a', 'b']);
+    const start = s[0]!.message;
+    run.receive(1, 'a', update(start, 'a', [1, 0], 1));
+    const evals = sends(run.receive(2, 'b', update(start, 'b', [1, 0], 1)));
+    expect(evals.map((x) => x.to)).toEqual(['a', 'b', 'c']);
+  });
+
   it('validates its options', () => {
     expect(() => makeRun({ rounds: 0 })).toThrow(/rounds/);
     expect(() => makeRun({ minSites: 0 })).toThrow(/minSites/);

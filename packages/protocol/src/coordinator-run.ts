@@ -32,6 +32,8 @@ export interface CoordinatorRunOptions {
   secureAggregation?: SecureAggregationOptions;
   /** Differential privacy every site must apply in the train phase; absent = none. */
   privacy?: RoundPrivacy;
+  /** Sites never trained on but evaluated every round (external validation at unseen hospitals). */
+  holdOut?: string[];
 }
 
 type PhaseState = {
@@ -105,7 +107,8 @@ export class CoordinatorRun {
     this.available = [...available].sort();
     this.roundStartedAt = now;
     const random = createRandom(deriveSeed(this.options.seed, `train:${this.round}:${this.attempt}`));
-    const plan = this.options.strategy.configureTrain({ round: this.round, available: this.available, random });
+    const holdOut = new Set(this.options.holdOut ?? []);
+    const plan = this.options.strategy.configureTrain({ round: this.round, available: this.available.filter((s) => !holdOut.has(s)), random });
     if (plan.sites.length < this.options.minSites) {
       return this.fail('NOT_ENOUGH_SITES', `round ${this.round} needs ${this.options.minSites} sites, ${this.available.length} available`);
     }
