@@ -48,7 +48,7 @@ const isReply = (type: string, round: number, taskHash = tiny.hash) => (e: Envel
 beforeAll(async () => {
   [tiny, unapproved, neverSent] = await Promise.all([tinyTask('1'), tinyTask('2'), tinyTask('3')]);
   weights = await initialWeights(tiny.task.model, tiny.task.seed);
-  // Placeholder URL: the fake's port is known only once the site's key is enrolled in it.
+  // Temporary URL: the fake coordinator's port is known only once the site's key is enrolled in it.
   folder = siteFolder({ site: SITE, coordinatorUrl: 'http://127.0.0.1:1', coordinatorKey: encodePublicKey(coordinator.publicKey), approved: [tiny.hash, neverSent.hash] });
   fake = await FakeCoordinator.start({ identity: coordinator, sites: { [SITE]: folder.publicKey } });
   const config = JSON.parse(readFileSync(folder.configPath, 'utf8'));
