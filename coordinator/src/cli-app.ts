@@ -2,11 +2,12 @@
  * The `cohort-coordinator` command line, as a function (the bin in cli.ts only wires
  * process argv, stdout and the exit code), so every command can also run in-process.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
-import { decodePublicKey, fingerprint } from '@cohortfl/identity';
+import { decodePublicKey, fingerprint, readKeyFile, type Identity } from '@cohortfl/identity';
 import { CohortError, exitCodeFor } from '@cohortfl/wire';
 import { adminRequest, resolveAdminTarget } from './admin-client.js';
+import { AUDIT_KINDS, appendAudit, exportAudit } from './audit/audit-log.js';
 import { LOG_LEVELS, type ConfigLayer } from './config.js';
 import { startCoordinator } from './coordinator.js';
 import { dataPaths } from './data-dir.js';
@@ -61,6 +62,12 @@ function withStore<T>(dataDir: string, work: (store: Store) => T): T {
   } finally {
     store.close();
   }
+}
+
+/** The store plus the coordinator key, for commands that append to the signed audit log. */
+function withAudited<T>(dataDir: string, work: (store: Store, identity: Identity) => T): T {
+  const identity = readKeyFile(dataPaths(dataDir).key);
+  return withStore(dataDir, (store) => work(store, identity));
 }
 
 const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString());
@@ -158,7 +165,11 @@ export function buildCli(argv: string[], io: CliIo): Argv {
               .positional('name', { type: 'string', demandOption: true, describe: 'site name (a-z, 0-9, . _ -)' })
               .option('public-key', { type: 'string', demandOption: true, describe: 'the site\'s key, ed25519:… (from cohort-site keygen)' }),
           (a) => {
-            const row = withStore(dataDirOf(a, io), (store) => store.addSite({ name: a.name, publicKey: a.publicKey, at: Date.now() }));
+            const row = withAudited(dataDirOf(a, io), (store, identity) => {
+              const added = store.addSite({ name: a.name, publicKey: a.publicKey, at: Date.now() });
+              appendAudit(store, identity, { at: added.enrolledAt, kind: AUDIT_KINDS.SITE_ENROLLED, site: added.name, data: { publicKey: added.publicKey } });
+              return added;
+            });
             io.out(`enrolled site ${row.name} (fingerprint ${fingerprint(decodePublicKey(row.publicKey))})`);
           },
         )
@@ -184,9 +195,14 @@ export function buildCli(argv: string[], io: CliIo): Argv {
               .option('reason', { type: 'string', describe: 'why (kept in the store)' }),
           (a) => {
             const at = Date.now();
-            const row = withStore(dataDirOf(a, io), (store) =>
-              store.revokeSite(a.name, { at, ...(a.reason !== undefined ? { reason: a.reason } : {}) }),
-            );
+            const row = withAudited(dataDirOf(a, io), (store, identity) => {
+              const revoked = store.revokeSite(a.name, { at, ...(a.reason !== undefined ? { reason: a.reason } : {}) });
+              // Only the first revocation is an event; repeating the command changes nothing.
+              if (revoked.revokedAt === at) {
+                appendAudit(store, identity, { at, kind: AUDIT_KINDS.SITE_REVOKED, site: revoked.name, data: { reason: revoked.revokeReason } });
+              }
+              return revoked;
+            });
             io.out(row.revokedAt === at ? `revoked site ${row.name}` : `site ${row.name} was already revoked at ${iso(row.revokedAt)}`);
           },
         )
@@ -201,7 +217,18 @@ export function buildCli(argv: string[], io: CliIo): Argv {
           async (a) => {
             const dataDir = dataDirOf(a, io);
             const built = await readTaskFile(a.file);
-            const row = withStore(dataDir, (store) => publishManifest(store, built, Date.now()));
+            const row = withAudited(dataDir, (store, identity) => {
+              const now = Date.now();
+              const published = publishManifest(store, built, now);
+              // Publishing the same task again returns the first publication: no new event.
+              if (published.publishedAt !== now) return published;
+              appendAudit(store, identity, {
+                at: published.publishedAt,
+                kind: AUDIT_KINDS.TASK_PUBLISHED,
+                data: { hash: published.hash, name: published.name, version: published.version },
+              });
+              return published;
+            });
             io.out(`published task ${row.name} ${row.version}: ${row.hash}`);
           },
         )
@@ -238,6 +265,22 @@ export function buildCli(argv: string[], io: CliIo): Argv {
         if (a.json) io.out(JSON.stringify(status, null, 2));
         else for (const line of statusLines(status)) io.out(line);
       },
+    )
+    .command('audit', 'the signed, hash-chained audit log', (y) =>
+      y
+        .command(
+          'export',
+          'write the audit log as JSON (sites check it with: cohort-site audit verify <file>)',
+          (s) => s.option('out', { type: 'string', describe: 'output file (default: stdout)' }),
+          (a) => {
+            const log = withAudited(dataDirOf(a, io), (store, identity) => exportAudit(store, identity));
+            const text = JSON.stringify(log, null, 2);
+            if (a.out === undefined) return io.out(text);
+            writeFileSync(a.out, `${text}\n`);
+            io.out(`wrote ${log.entries.length} audit entries to ${a.out}`);
+          },
+        )
+        .demandCommand(1, 'choose an audit command: export'),
     )
     .command(
       'report',

@@ -2,6 +2,7 @@
 import { createEnvelope, LIMITS, type Codec, type Envelope } from '@cohortfl/wire';
 import type { Identity } from '@cohortfl/identity';
 import type { Socket } from 'socket.io';
+import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { REFUSAL_CODES, type Refusal } from './refusals.js';
@@ -54,6 +55,12 @@ export function refuse(
 ): void {
   const code = REFUSAL_CODES[reason];
   ctx.metrics.rejected(reason);
+  tryAppendAudit(ctx.store, ctx.identity, ctx.logger, {
+    at: ctx.now(),
+    kind: AUDIT_KINDS.MESSAGE_REFUSED,
+    ...(site === undefined ? {} : { site }),
+    data: { reason, code },
+  });
   ctx.logger.warn({ site, reason, code, close }, `refused: ${clip(message)}`);
   sendEnvelope(ctx, socket, createEnvelope('error', { code, message: clip(message) }));
   if (close) socket.disconnect(true);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodePublicKey, encodePublicKey, generateIdentity } from '@cohortfl/identity';
+import { AUDIT_FORMAT, decodePublicKey, encodePublicKey, generateIdentity, verifyAuditLog } from '@cohortfl/identity';
 import { initialWeights } from '@cohortfl/ml';
 import { parseManifest, type BuiltManifest } from '@cohortfl/sdk';
 import { createEnvelope, type Envelope, type RoundStart } from '@cohortfl/wire';
@@ -70,6 +70,18 @@ describe('a run over real socket.io', () => {
       return store.lastCheckpoint(report.run.id)!;
     });
     expect(last.round).toBe(3);
+    // The audit log: the run start, every accepted site message with its signing digest, every completed round.
+    const audit = withStore(dataDir, (store) => ({ entries: store.listAudit(), rounds: store.completedRounds(report.run.id) }));
+    const verdict = verifyAuditLog({ format: AUDIT_FORMAT, coordinatorPublicKey: c!.publicKey, entries: audit.entries }, { coordinatorPublicKey: decodePublicKey(c!.publicKey) });
+    expect(verdict.ok).toBe(true);
+    expect(audit.entries[0]).toMatchObject({ seq: 1, kind: 'run.started', data: { run: report.run.id, taskHash: task.hash, rounds: 3 } });
+    const accepted = audit.entries.filter((e) => e.kind === 'message.accepted');
+    expect(accepted).toHaveLength(12); // 2 sites × (train + evaluate) × 3 rounds
+    for (const e of accepted) expect(e.data).toMatchObject({ type: expect.stringMatching(/^(update\/submit|eval\/result)$/), digest: expect.stringMatching(/^[0-9a-f]{128}$/) });
+    expect(new Set(accepted.map((e) => (e.data as { digest: string }).digest)).size).toBe(12);
+    expect(audit.entries.filter((e) => e.kind === 'round.completed').map((e) => e.data)).toEqual(
+      audit.rounds.map((r) => ({ run: r.runId, round: r.round, attempt: r.attempt, trained: r.trained, failures: r.failures, checkpointSha256: r.weightsSha256, evalMetrics: r.evalMetrics })),
+    );
     [...last.weights].forEach((w, i) => expect(w).toBeCloseTo(start[i]! + 0.06, 5));
 
     for (const s of sites) {
@@ -108,6 +120,8 @@ describe('a run over real socket.io', () => {
     const forgerSite = sites.find((s) => s.name === 'forger')!;
     expect(forgerSite.inbox.some((e) => e.type === 'error' && e.body.code === 'SIGNATURE_INVALID')).toBe(true);
     expect(forgerSite.disconnected).toBe(false);
+    const refused = withStore(dataDir, (store) => store.listAudit().filter((e) => e.kind === 'message.refused'));
+    expect(refused.map((e) => [e.site, e.data])).toEqual([['forger', { reason: 'bad_signature', code: 'SIGNATURE_INVALID' }]]);
   });
 
   it('refuses a NaN update, a duplicate and a replayed earlier-round update; the run completes', async () => {

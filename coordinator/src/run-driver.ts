@@ -10,6 +10,7 @@ import { isSignedType, signEnvelope, type CoordinatorAction, type CoordinatorRun
 import type { Task } from '@cohortfl/sdk';
 import type { Strategy } from '@cohortfl/strategies';
 import { CohortError, createEnvelope, parseEnvelope, type Envelope, type Phase, type SiteMessage } from '@cohortfl/wire';
+import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import type { CoordinatorConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -111,7 +112,14 @@ export class RunDriver {
       const runConfig = { timeoutMs: timeoutsMs(config, task), chunkBytes: config.limits.chunkBytes, retryDelayMs: config.retryDelayMs, holdOut };
       const row = store.createRun({ taskHash: taskRow.hash, rounds: rounds ?? task.rounds, config: runConfig, at: this.now() });
       try {
-        this.activate(row, taskRow, await setupRun(store, config, row, taskRow));
+        const setup = await setupRun(store, config, row, taskRow);
+        // Logged before activation, which may start round 1 and accept its messages.
+        tryAppendAudit(store, this.deps.identity, this.deps.logger, {
+          at: row.createdAt,
+          kind: AUDIT_KINDS.RUN_STARTED,
+          data: { run: row.id, taskHash: taskRow.hash, task: taskRow.name, version: taskRow.version, rounds: row.rounds, holdOut },
+        });
+        this.activate(row, taskRow, setup);
       } catch (error) {
         store.finishRun(row.id, { status: 'aborted', at: this.now(), message: (error as Error).message });
         throw error;
@@ -286,7 +294,20 @@ export class RunDriver {
         this.endPhase(a);
         this.deadline.clear();
         const r = action.record;
-        store.saveRound({ runId: a.row.id, ...r, strategyState: a.strategy.state() });
+        const saved = store.saveRound({ runId: a.row.id, ...r, strategyState: a.strategy.state() });
+        tryAppendAudit(store, this.deps.identity, logger, {
+          at: saved.finishedAt,
+          kind: AUDIT_KINDS.ROUND_COMPLETED,
+          data: {
+            run: saved.runId,
+            round: saved.round,
+            attempt: saved.attempt,
+            trained: saved.trained,
+            failures: saved.failures,
+            checkpointSha256: saved.weightsSha256,
+            evalMetrics: saved.evalMetrics,
+          },
+        });
         metrics.roundsTotal.labels('completed').inc();
         metrics.roundDuration.observe(Math.max(0, r.finishedAt - r.startedAt) / 1000);
         setEvalGauges(metrics, r);

@@ -4,9 +4,10 @@
  * enrolled key → replay guard → update shape and finiteness → the round engine.
  * A refusal is answered, logged and counted; the connection stays open.
  */
-import { decodePublicKey, signingDigest } from '@cohortfl/identity';
+import { auditDigestHex, decodePublicKey, signingDigest } from '@cohortfl/identity';
 import { signingContext, verifyEnvelope } from '@cohortfl/protocol';
 import { checkUpdate, encodeBody, type Envelope, type SiteMessage } from '@cohortfl/wire';
+import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import { refuse, type CoordinatorContext } from './context.js';
 import { refusalOf, refusalOfReject, type Refusal } from './refusals.js';
 import type { Session } from './session-registry.js';
@@ -112,5 +113,11 @@ function roundMessage(
     }
   }
   active.guard.accept(replay);
+  tryAppendAudit(ctx.store, ctx.identity, ctx.logger, {
+    at: ctx.now(),
+    kind: AUDIT_KINDS.MESSAGE_ACCEPTED,
+    site,
+    data: { run: active.row.id, type: envelope.type, round: body.round, attempt: body.attempt, phase: context.phase, digest: auditDigestHex(replay.digest) },
+  });
   for (const rejected of ctx.driver.receive(site, body as SiteMessage)) no(refusalOfReject(rejected.reason), rejected.message);
 }

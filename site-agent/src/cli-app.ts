@@ -4,11 +4,13 @@
  *   keygen --out <file>                  a new site key (0600); prints the public key to enroll
  *   check  --config <file> --task <file> validate config, policy, key and data against a task, offline
  *   run    --config <file>               connect, authenticate, take part in rounds until a signal
+ *   audit verify <file> --config <file>  check a coordinator audit log's chain and signatures
  * Exit codes follow the CohortError catalog (`exitCodeFor`); usage errors are CONFIG_INVALID (2).
  */
 import yargs from 'yargs';
-import { ERROR_CODES, exitCodeFor, isCohortError } from '@cohortfl/wire';
+import { CohortError, ERROR_CODES, exitCodeFor, isCohortError } from '@cohortfl/wire';
 import { startSiteAgent } from './agent.js';
+import { verifyAuditFile } from './audit-verify.js';
 import { checkSite } from './check.js';
 import { loadSiteConfig } from './config.js';
 import { keygen } from './keygen.js';
@@ -91,7 +93,28 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           .option('log-level', { choices: LOG_LEVELS, default: 'info' as LogLevel, describe: 'Log level (JSON lines on stderr)' }),
       (argv) => run(argv.config, argv['log-level'], io),
     )
-    .demandCommand(1, 'Give a command: keygen, check or run')
+    .command('audit', 'Check the coordinator\'s audit log', (y) =>
+      y
+        .command(
+          'verify <file>',
+          'Verify an audit log (from cohort-coordinator audit export) against the pinned coordinator key',
+          (v) =>
+            v
+              .positional('file', { type: 'string', demandOption: true, describe: 'Exported audit log (JSON)' })
+              .option('config', { type: 'string', demandOption: true, describe: 'Site config file (JSON); its coordinator.publicKey is used' }),
+          (argv) => {
+            const verdict = verifyAuditFile(argv.file, loadSiteConfig(argv.config));
+            if (verdict.ok) {
+              io.out(`OK: ${verdict.entries.length} audit entries; the hash chain and every coordinator signature verify`);
+              return;
+            }
+            for (const problem of verdict.problems) io.err(`${argv.file}: ${problem}`);
+            throw new CohortError('SIGNATURE_INVALID', `the audit log ${argv.file} does not verify (${verdict.problems.length} problem${verdict.problems.length === 1 ? '' : 's'})`);
+          },
+        )
+        .demandCommand(1, 'Give an audit command: verify'),
+    )
+    .demandCommand(1, 'Give a command: keygen, check, run or audit')
     .strict()
     .help()
     .alias('h', 'help')

@@ -94,7 +94,7 @@ describe('durability', () => {
     store.close();
     const raw = new Database(tmp.path);
     try {
-      const v2 = { version: SCHEMA_VERSION + 1, description: 'audit log', sql: 'CREATE TABLE audit (id INTEGER PRIMARY KEY, entry TEXT NOT NULL) STRICT;' };
+      const v2 = { version: SCHEMA_VERSION + 1, description: 'notes', sql: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, entry TEXT NOT NULL) STRICT;' };
       expect(migrate(raw, [...MIGRATIONS, v2])).toBe(SCHEMA_VERSION);
       expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
       expect(raw.prepare('SELECT hash FROM tasks').pluck().all()).toEqual([TASK_HASH]);

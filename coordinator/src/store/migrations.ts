@@ -121,8 +121,29 @@ BEGIN SELECT RAISE(ABORT, 'completed rounds never change: ${op} on ${table} refu
   .join('\n')}
 `;
 
+// The audit log is append-only: the hash chain shows tampering, the triggers stop it through this store.
+const V2 = `
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  site TEXT NULL,
+  data_json TEXT NOT NULL,
+  prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+  hash TEXT NOT NULL CHECK (length(hash) = 64),
+  sig TEXT NOT NULL
+) STRICT;
+${['UPDATE', 'DELETE']
+  .map(
+    (op) => `CREATE TRIGGER audit_no_${op.toLowerCase()} BEFORE ${op} ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: ${op} on audit refused'); END;`,
+  )
+  .join('\n')}
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'sites, tasks, runs, attempts, rounds, checkpoints, participants, site metrics, meta', sql: V1 },
+  { version: 2, description: 'append-only, hash-chained audit log', sql: V2 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { endianness } from 'node:os';
 import { CohortError } from '@cohortfl/wire';
 import { attemptOps } from './attempts.js';
+import { auditOps } from './audit.js';
 import { metaOps } from './meta.js';
 import { migrate } from './migrations.js';
 import { roundOrderCheck } from './round-order.js';
@@ -57,6 +58,7 @@ export function storeOnDatabase(db: Database.Database): Store {
     ...roundOps(db, checkOrder, reads),
     ...publicReads,
     ...metaOps(db),
+    ...auditOps(db),
     close: () => db.close(),
   };
 }

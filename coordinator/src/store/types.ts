@@ -4,6 +4,7 @@
  * Nullable columns come back as `null`, never `undefined`.
  */
 
+import type { AuditEntry } from '@cohortfl/identity';
 export type SiteStatus = 'active' | 'revoked';
 export type RunStatus = 'running' | 'completed' | 'aborted';
 export type AttemptStatus = 'started' | 'failed' | 'completed';
@@ -243,6 +244,10 @@ export interface Store {
   siteMetrics(runId: number, round?: number): SiteMetricRow[];
   participants(runId: number, round?: number): ParticipantRow[];
   rawRoundRows(runId: number): RawRoundRows;
+
+  /** Append at the head of the audit chain; `build` gets the next seq and the head's hash, inside the transaction. */
+  appendAuditEntry(build: (seq: number, prevHash: string) => AuditEntry): AuditEntry;
+  listAudit(): AuditEntry[];
 
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;

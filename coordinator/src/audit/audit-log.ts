@@ -1,0 +1,46 @@
+/** Appending to and exporting the coordinator's signed, hash-chained audit log (README: "Audit log"). */
+import { AUDIT_FORMAT, encodePublicKey, signAuditEntry, type AuditEntry, type AuditLog, type Identity } from '@cohortfl/identity';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/index.js';
+
+/** The events the coordinator logs. */
+export const AUDIT_KINDS = {
+  SITE_ENROLLED: 'site.enrolled',
+  SITE_REVOKED: 'site.revoked',
+  TASK_PUBLISHED: 'task.published',
+  RUN_STARTED: 'run.started',
+  ROUND_COMPLETED: 'round.completed',
+  MESSAGE_ACCEPTED: 'message.accepted',
+  MESSAGE_REFUSED: 'message.refused',
+} as const;
+export type AuditKind = (typeof AUDIT_KINDS)[keyof typeof AUDIT_KINDS];
+
+export interface AuditInput {
+  at: number;
+  kind: AuditKind;
+  site?: string;
+  data: Record<string, unknown>;
+}
+
+/** Sign and append one entry at the head of the chain. */
+export function appendAudit(store: Store, identity: Identity, input: AuditInput): AuditEntry {
+  return store.appendAuditEntry((seq, prevHash) =>
+    signAuditEntry(identity.secretKey, { seq, at: input.at, kind: input.kind, site: input.site ?? null, data: input.data, prevHash }),
+  );
+}
+
+/**
+ * For events inside the server (messages, rounds): a failed append is logged, not thrown,
+ * so the audit log cannot stop a round; the gap is then visible in the server's log.
+ */
+export function tryAppendAudit(store: Store, identity: Identity, logger: Logger, input: AuditInput): void {
+  try {
+    appendAudit(store, identity, input);
+  } catch (error) {
+    logger.error({ err: error, kind: input.kind, site: input.site }, 'could not append to the audit log');
+  }
+}
+
+export function exportAudit(store: Store, identity: Identity): AuditLog {
+  return { format: AUDIT_FORMAT, coordinatorPublicKey: encodePublicKey(identity.publicKey), entries: store.listAudit() };
+}
