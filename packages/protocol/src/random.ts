@@ -2,16 +2,7 @@
  * Seeded PRNG for decisions that must be reproducible (cohort sampling,
  * simulated dropouts). Not for keys, masks or noise: those use node:crypto.
  */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createSeededRandom as createRandom } from '@cohortfl/wire';
 
 /** Derive a child seed from a seed and a label, so streams stay independent. */
 export function deriveSeed(seed: number, label: string): number {

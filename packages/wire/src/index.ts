@@ -53,3 +53,4 @@ export { hashWeights, splitIntoChunks } from './chunking.js';
 export type { SplitWeights } from './chunking.js';
 export { ChunkAssembler } from './chunk-assembler.js';
 export type { ChunkAssemblerOptions } from './chunk-assembler.js';
+export { createSeededRandom } from './seeded-random.js';
