@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 // Tests import every workspace package from its source, so `vitest` never runs
 // against stale builds; plain Node uses the built `dist/` through each exports map.
 const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
-const names = ['wire', 'data', 'ml', 'strategies', 'protocol', 'sdk', 'identity', 'secagg', 'privacy', 'fairness'];
+const names = ['wire', 'data', 'ml', 'strategies', 'protocol', 'sdk', 'identity', 'secagg', 'privacy', 'fairness', 'dashboard'];
 
 export default defineConfig({
   resolve: {

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ALLOWED_INTERNAL, OWNED_LIBRARIES } from './dependency-rules.mjs';
+import { ALLOWED_INTERNAL, OWNED_LIBRARIES, PUBLIC_SUBPATHS } from './dependency-rules.mjs';
 
 const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 
@@ -46,7 +46,7 @@ export function checkImports(unit, file, specifiers, unitDir) {
     const ours = /^@cohortfl\/([^/]+)(\/.*)?$/.exec(spec);
     if (ours) {
       const [, target, sub] = ours;
-      if (sub) problems.push(`${file}: imports '${spec}': import packages by name only, never their internals`);
+      if (sub && !PUBLIC_SUBPATHS.includes(spec)) problems.push(`${file}: imports '${spec}': import packages by name only, never their internals`);
       else if (target === unit) problems.push(`${file}: imports its own package '${spec}' by name; use a relative import`);
       else if (allowed && !allowed.includes(target)) {
         problems.push(`${file}: '${unit}' may not import '@cohortfl/${target}' (allowed: ${allowed.join(', ') || 'none'})`);

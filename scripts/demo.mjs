@@ -18,17 +18,23 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '20' },
     sites: { type: 'string', default: '4' },
     state: { type: 'string', default: join(root, '.cohortfl', 'demo') },
+    port: { type: 'string', default: '0' },
+    keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  console.log('Usage: pnpm demo [--rounds 20] [--sites 4] [--state .cohortfl/demo]');
+  console.log(`Usage: pnpm demo [--rounds 20] [--sites 4] [--state .cohortfl/demo] [--port 0] [--keep]
+  --port  the coordinator's port (0: a free one); the dashboard is at http://127.0.0.1:<port>/dashboard/
+  --keep  after the run, keep the coordinator and sites up (for the dashboard) until Ctrl-C`);
   process.exit(0);
 }
 const rounds = Number(values.rounds);
 const siteCount = Number(values.sites);
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 500) fail(`--rounds must be an integer 1..500, got ${values.rounds}`);
 if (!Number.isInteger(siteCount) || siteCount < 2 || siteCount > 5) fail(`--sites must be an integer 2..5, got ${values.sites}`);
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer 0..65535, got ${values.port}`);
 
 const COORDINATOR = join(root, 'coordinator', 'dist', 'cli.js');
 const SITE = join(root, 'site-agent', 'dist', 'cli.js');
@@ -108,12 +114,13 @@ async function main() {
   // 2. The operator: init and serve the coordinator.
   const coordDir = join(state, 'coordinator');
   run(COORDINATOR, ['init', '--data-dir', coordDir], 'coordinator-init');
-  const { match } = await start(COORDINATOR, ['serve', '--data-dir', coordDir, '--host', '127.0.0.1', '--port', '0'], 'coordinator', /listening on (\S+)/);
+  const { match } = await start(COORDINATOR, ['serve', '--data-dir', coordDir, '--host', '127.0.0.1', '--port', String(port)], 'coordinator', /listening on (\S+)/);
   const url = match[1];
   const token = readFileSync(join(coordDir, 'admin-token'), 'utf8').trim();
   const identity = await import(join(root, 'packages', 'identity', 'dist', 'index.js'));
   const coordinatorKey = identity.encodePublicKey(identity.readKeyFile(join(coordDir, 'coordinator.key')).publicKey);
   say(`coordinator listening on ${url}`);
+  say(`dashboard: ${url}/dashboard/ (operator sign-in: the token in ${join(coordDir, 'admin-token')}; read-only: ${join(coordDir, 'viewer-token')})`);
 
   // 3. Each hospital: a key, a policy approving this task, a config; the operator enrolls its key.
   const chosen = consortium.sites.slice(-siteCount);
@@ -174,8 +181,15 @@ async function main() {
   for (const p of lastRound.perSite) perSite.push([p.site, p.numExamples, fmt(p.metrics.auc)]);
   console.log(perSite.toString());
   say(`run ${last.id} ${detail.run?.status ?? last.status}: ${detail.rounds.length} rounds, final site-mean AUC ${fmt(lastRound.evalMetrics.auc)}`);
+  const reportPath = join(state, 'report.html');
+  run(COORDINATOR, ['report', '--data-dir', coordDir, '--run', String(last.id), '--html', reportPath], 'coordinator-report');
+  say(`HTML report with charts: ${reportPath}`);
   say(`coordinator state (SQLite, keys, token): ${coordDir}`);
   say(`site state and keys: ${join(state, 'sites')}; logs: ${logs}`);
+  if (values.keep) {
+    say(`still serving for the dashboard at ${url}/dashboard/; Ctrl-C stops every process`);
+    await new Promise(() => {});
+  }
   await stopAll();
 }
 

@@ -4,7 +4,7 @@
 // the union of validation sets. Runs the built CLI exactly as `pnpm simulate --json`.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,8 +24,18 @@ describe('pnpm simulate --json (cad-risk)', () => {
   it('matches pooled training within 0.02 AUC and beats every local-only model; secure aggregation costs < 0.005 AUC', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cohortfl-cad-'));
     try {
-      const result = await simulateJson(['--data', dir]);
+      const reportPath = join(dir, 'report.html');
+      const result = await simulateJson(['--data', dir, '--report', reportPath]);
       expect(result.secureAggregation).toBe(true);
+      // --report: one self-contained page whose data are this run's rounds and sites.
+      const html = readFileSync(reportPath, 'utf8');
+      expect(html).not.toMatch(/(src|href)="https?:/);
+      const report = JSON.parse(/<script type="application\/json" id="cohort-report-data">([\s\S]*?)<\/script>/.exec(html)![1]!);
+      expect(report.series.rounds).toHaveLength(20);
+      expect(report.series.rounds[19].auc).toBeGreaterThan(0.7);
+      expect(Object.keys(report.series.rounds[19].groupAucGap)).toContain('ancestry');
+      expect(report.sites.map((s: { site: string }) => s.site).sort()).toEqual(result.perSite.map((s: { name: string }) => s.name).sort());
+      expect(report.series.rounds.every((r: { bytesReceived: null }) => r.bytesReceived === null)).toBe(true);
       expect(result.rounds).toHaveLength(20);
       expect(result.perSite).toHaveLength(5);
       expect(result.perSite.every((s: { n: number; auc: number }) => s.n >= 290 && s.auc > 0.5)).toBe(true);

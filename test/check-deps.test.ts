@@ -23,6 +23,14 @@ describe('dependency direction check', () => {
     expect(problems[2]).toContain('never their internals');
   });
 
+  it('allows only the declared public subpaths, and chart.js only in the dashboard', () => {
+    expect(checkImports('dashboard', 'd.ts', ['@cohortfl/wire/socketio-parser', 'chart.js', 'socket.io-client'], undefined)).toEqual([]);
+    expect(checkImports('dashboard', 'd.ts', ['@cohortfl/wire/codec'], undefined)[0]).toContain('never their internals');
+    expect(checkImports('dashboard', 'd.ts', ['socket.io'], undefined)[0]).toContain('only coordinator / site-agent may import');
+    expect(checkImports('coordinator', 'c.ts', ['chart.js'], undefined)[0]).toContain('only dashboard may import');
+    expect(checkImports('dashboard', 'd.ts', ['@cohortfl/sdk'], undefined)).toHaveLength(1);
+  });
+
   it('fails protocol importing sdk and sdk importing the coordinator', () => {
     expect(checkImports('protocol', 'p.ts', ['@cohortfl/sdk'], undefined)).toHaveLength(1);
     expect(checkImports('sdk', 's.ts', ['@cohortfl/coordinator'], undefined)).toHaveLength(1);

@@ -2,14 +2,17 @@
  * The `cohort-coordinator` command line, as a function (the bin in cli.ts only wires
  * process argv, stdout and the exit code), so every command can also run in-process.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { decodePublicKey, fingerprint, readKeyFile, type Identity } from '@cohortfl/identity';
+import { renderReportHtml } from '@cohortfl/dashboard';
 import { CohortError, exitCodeFor } from '@cohortfl/wire';
 import { adminRequest, resolveAdminTarget } from './admin-client.js';
 import { AUDIT_KINDS, appendAudit, exportAudit } from './audit/audit-log.js';
 import { LOG_LEVELS, type ConfigLayer } from './config.js';
 import { startCoordinator } from './coordinator.js';
+import { runReportInput } from './dashboard/run-report.js';
+import { runProvenanceCommand, verifyProvenance } from './provenance/index.js';
 import { dataPaths } from './data-dir.js';
 import { evalReport, evalReportLines } from './eval-report.js';
 import { initCoordinator } from './init.js';
@@ -125,6 +128,7 @@ export function buildCli(argv: string[], io: CliIo): Argv {
       io.out(`coordinator public key: ${r.publicKey}`);
       io.out(`fingerprint: ${r.fingerprint}`);
       io.out(`admin token: ${r.paths.token} (mode 0600)`);
+      io.out(`dashboard viewer token (read-only): ${r.paths.viewerToken} (mode 0600)`);
     })
     .command(
       'serve',
@@ -234,7 +238,7 @@ export function buildCli(argv: string[], io: CliIo): Argv {
         )
         .demandCommand(1, 'choose a tasks command: publish'),
     )
-    .command('rounds', 'start federated rounds on the running server', (y) =>
+    .command('rounds', 'start and stop federated rounds on the running server', (y) =>
       y
         .command(
           'start',
@@ -254,7 +258,24 @@ export function buildCli(argv: string[], io: CliIo): Argv {
             io.out(`started run ${run.id}: task ${run.task} (${run.taskHash}), ${run.rounds} rounds`);
           },
         )
-        .demandCommand(1, 'choose a rounds command: start'),
+        .command(
+          'stop',
+          'stop the running run (its open round fails; saved checkpoints stay)',
+          (s) => adminOptions(s).option('run', { type: 'number', describe: 'run id (default: the running run)' }),
+          async (a) => {
+            const target = adminTarget(a, io);
+            let id = a.run;
+            if (id === undefined) {
+              const status = await adminRequest<StatusReport>(target, 'GET', '/api/status');
+              if (!status.run || status.run.status !== 'running') throw new CohortError('NOT_FOUND', 'no run is running');
+              id = status.run.id;
+            }
+            if (!Number.isSafeInteger(id) || id < 1) throw new CohortError('CONFIG_INVALID', '--run must be a run id (a positive integer)');
+            const run = await adminRequest<{ id: number; status: string; message: string | null }>(target, 'POST', `/api/runs/${id}/stop`);
+            io.out(`stopped run ${run.id}: ${run.status}${run.message ? ` (${run.message})` : ''}`);
+          },
+        )
+        .demandCommand(1, 'choose a rounds command: start or stop'),
     )
     .command(
       'status',
@@ -264,6 +285,66 @@ export function buildCli(argv: string[], io: CliIo): Argv {
         const status = await adminRequest<StatusReport>(adminTarget(a, io), 'GET', '/api/status');
         if (a.json) io.out(JSON.stringify(status, null, 2));
         else for (const line of statusLines(status)) io.out(line);
+      },
+    )
+    .command(
+      'provenance <run>',
+      'the signed provenance record of a run\'s checkpoint: JSON (stdout or --out), with --html a readable view',
+      (y) =>
+        y
+          .positional('run', { type: 'number', demandOption: true, describe: 'run id' })
+          .option('round', { type: 'number', describe: 'the checkpoint after this round (default: the last completed round)' })
+          .option('out', { type: 'string', describe: 'write the JSON here (default: stdout)' })
+          .option('html', { type: 'string', describe: 'also write the HTML view here' }),
+      (a) => {
+        const positive = (v: number | undefined, flag: string) => {
+          if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw new CohortError('CONFIG_INVALID', `${flag} must be a positive integer`);
+        };
+        positive(a.run, '<run>');
+        positive(a.round, '--round');
+        withAudited(dataDirOf(a, io), (store, identity) =>
+          runProvenanceCommand(
+            { store, identity, run: a.run, ...(a.round === undefined ? {} : { round: a.round }), ...(a.out === undefined ? {} : { out: a.out }), ...(a.html === undefined ? {} : { html: a.html }) },
+            { out: io.out, err: io.err },
+          ),
+        );
+      },
+    )
+    .command(
+      'verify-provenance <file>',
+      'check a provenance record: its format, hash chain and the coordinator\'s signature',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'provenance JSON (from cohort-coordinator provenance)' })
+          .option('public-key', { type: 'string', describe: 'the coordinator key to trust, ed25519:… (default: the key of --data-dir)' }),
+      (a) => {
+        const key = a.publicKey !== undefined ? decodePublicKey(a.publicKey) : readKeyFile(dataPaths(dataDirOf(a, io)).key).publicKey;
+        let json: unknown;
+        try {
+          json = JSON.parse(readFileSync(a.file, 'utf8'));
+        } catch (error) {
+          throw new CohortError('DATA_INVALID', `cannot read ${a.file} as JSON: ${(error as Error).message}`, { cause: error });
+        }
+        const verdict = verifyProvenance(json, key);
+        if (!verdict.ok) {
+          for (const problem of verdict.problems) io.err(`  ${problem}`);
+          throw new CohortError('SIGNATURE_INVALID', `${a.file} does not verify (${verdict.problems.length} problem${verdict.problems.length === 1 ? '' : 's'})`);
+        }
+        const r = verdict.record;
+        io.out(`OK: provenance of run ${r.run.id}, checkpoint after round ${r.checkpoint.round} (${r.checkpoint.sha256}); ${r.rounds.length} rounds chain to it and the coordinator's signature verifies`);
+      },
+    )
+    .command(
+      'dashboard',
+      'where the running server\'s web dashboard is, and which token opens it',
+      (y) => y,
+      (a) => {
+        const dataDir = dataDirOf(a, io);
+        const paths = dataPaths(dataDir);
+        const { url } = resolveAdminTarget({ dataDir, env: io.env });
+        io.out(`dashboard: ${url}/dashboard/`);
+        io.out(`read-only sign-in: the viewer token in ${paths.viewerToken}`);
+        io.out(`operator sign-in (start and stop runs): the admin token in ${paths.token}`);
       },
     )
     .command('audit', 'the signed, hash-chained audit log', (y) =>
@@ -288,9 +369,17 @@ export function buildCli(argv: string[], io: CliIo): Argv {
       (y) =>
         y
           .option('run', { type: 'number', describe: 'run id (default: the running run, else the latest)' })
-          .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+          .option('html', { type: 'string', describe: 'also write a self-contained HTML report with charts to this file' }),
       (a) => {
         if (a.run !== undefined && (!Number.isSafeInteger(a.run) || a.run < 1)) throw new CohortError('CONFIG_INVALID', '--run must be a run id (a positive integer)');
+        if (a.html !== undefined) {
+          const html = withAudited(dataDirOf(a, io), (store, identity) =>
+            renderReportHtml(runReportInput(store, a.run, fingerprint(identity.publicKey))),
+          );
+          writeFileSync(a.html, html);
+          io.err(`wrote the HTML report to ${a.html} (${Math.round(Buffer.byteLength(html) / 1024)} KiB, self-contained)`);
+        }
         const report = withStore(dataDirOf(a, io), (store) => evalReport(store, a.run));
         if (a.json) io.out(JSON.stringify(report, null, 2));
         else for (const line of evalReportLines(report)) io.out(line);

@@ -12,10 +12,12 @@ import { encodePublicKey, readKeyFile } from '@cohortfl/identity';
 import { initBackend } from '@cohortfl/ml';
 import { CohortError, createCodec, msgpackrParser } from '@cohortfl/wire';
 import { createAdminAuth } from './admin-auth.js';
+import { ChangeFeed } from './change-feed.js';
 import type { ConfigLayer, CoordinatorConfig } from './config.js';
 import { handleConnection, sweepRevoked } from './connection.js';
 import type { CoordinatorContext } from './context.js';
-import { ADMIN_TOKEN_META, dataPaths } from './data-dir.js';
+import { ADMIN_TOKEN_META, VIEWER_TOKEN_META, dataPaths } from './data-dir.js';
+import { startDashboardHub } from './dashboard/hub.js';
 import { createHttpHandler } from './http-api.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
@@ -54,7 +56,7 @@ function urlOf(config: CoordinatorConfig, port: number): string {
   return `${config.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-function openInitializedStore(dataDir: string): { store: Store; tokenHash: string } {
+function openInitializedStore(dataDir: string): { store: Store; tokenHash: string; viewerHash: string | undefined } {
   const paths = dataPaths(dataDir);
   if (!existsSync(paths.db) || !existsSync(paths.key)) {
     throw new CohortError('CONFIG_INVALID', `${paths.dir} is not an initialized data directory; run: cohort-coordinator init --data-dir ${paths.dir}`);
@@ -65,7 +67,8 @@ function openInitializedStore(dataDir: string): { store: Store; tokenHash: strin
     store.close();
     throw new CohortError('CONFIG_INVALID', `the store in ${paths.dir} holds no admin token hash; it was not made by init`);
   }
-  return { store, tokenHash };
+  // Without a viewer token (a data directory made before it existed) the dashboard takes the admin token only.
+  return { store, tokenHash, viewerHash: store.getMeta(VIEWER_TOKEN_META) };
 }
 
 function listen(server: HttpServer, host: string, port: number): Promise<number> {
@@ -102,7 +105,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   refuseSecondServer(paths.serve);
   const config = loadConfig({ dataDir, ...(configFile ? { configFile } : {}), env: env ?? process.env, overrides });
   const identity = readKeyFile(paths.key);
-  const { store, tokenHash } = openInitializedStore(dataDir);
+  const { store, tokenHash, viewerHash } = openInitializedStore(dataDir);
   const logger = createLogger(config.logLevel);
   let server: HttpServer | undefined;
   let driver: RunDriver | undefined;
@@ -112,8 +115,9 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     const metrics = createMetrics();
     restoreEpsilonGauge(store, metrics);
     restoreEvalGauges(store, metrics);
-    const sessions = new SessionRegistry();
-    driver = new RunDriver({ store, sessions, identity, config, logger, metrics });
+    const feed = new ChangeFeed();
+    const sessions = new SessionRegistry(feed);
+    driver = new RunDriver({ store, sessions, identity, config, logger, metrics, feed });
     const ctx: CoordinatorContext = {
       store,
       sessions,
@@ -125,7 +129,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       metrics,
       now: Date.now,
     };
-    const handler = createHttpHandler({ store, driver, sessions, metrics, auth: createAdminAuth(tokenHash), logger });
+    const auth = createAdminAuth(tokenHash, viewerHash);
+    const handler = createHttpHandler({ store, driver, sessions, metrics, auth, logger });
     server = config.tls
       ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, handler)
       : createHttpServer(handler);
@@ -136,6 +141,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       transports: ['websocket'],
     });
     io.on('connection', (socket) => handleConnection(ctx, socket));
+    const dashboard = startDashboardHub(io, { store, driver, sessions, publicKey: ctx.publicKeyText, now: Date.now }, feed, auth, logger);
     await driver.resume();
     const port = await listen(server, config.host, config.port);
     const url = urlOf(config, port);
@@ -147,6 +153,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     const close = (): Promise<void> => {
       closing ??= (async () => {
         clearInterval(sweep);
+        dashboard.close();
         driver!.stop();
         const httpServer = server!;
         await new Promise<void>((resolve) => {

@@ -6,6 +6,8 @@ export interface DataPaths {
   key: string;
   db: string;
   token: string;
+  /** The read-only dashboard token (derived from the admin token). */
+  viewerToken: string;
   config: string;
   serve: string;
 }
@@ -17,6 +19,7 @@ export function dataPaths(dataDir: string): DataPaths {
     key: join(dir, 'coordinator.key'),
     db: join(dir, 'coordinator.db'),
     token: join(dir, 'admin-token'),
+    viewerToken: join(dir, 'viewer-token'),
     config: join(dir, 'config.json'),
     serve: join(dir, 'serve.json'),
   };
@@ -24,3 +27,6 @@ export function dataPaths(dataDir: string): DataPaths {
 
 /** DB meta key holding the scrypt hash of the admin token. */
 export const ADMIN_TOKEN_META = 'admin_token_hash';
+
+/** DB meta key holding the scrypt hash of the read-only viewer token. */
+export const VIEWER_TOKEN_META = 'viewer_token_hash';

@@ -1,12 +1,15 @@
 /**
- * The HTTP side of the coordinator's one server: /metrics and /healthz (open), and
- * the admin API under /api (Bearer token). socket.io handles its own path first.
+ * The HTTP side of the coordinator's one server: /metrics, /healthz and the dashboard's
+ * static page under /dashboard/ (open; the page holds no data), and the admin API under
+ * /api (Bearer token: the admin token may change things, the viewer token only reads).
+ * socket.io handles its own path first.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { decodePublicKey, fingerprint } from '@cohortfl/identity';
 import { CohortError } from '@cohortfl/wire';
 import type { AdminAuth } from './admin-auth.js';
+import { serveDashboard } from './dashboard/assets.js';
 import { readJsonBody, sendError, sendJson } from './http-util.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -54,10 +57,16 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
     res.end(text);
     return;
   }
+  if (path === '/dashboard' || path.startsWith('/dashboard/')) return serveDashboard(path, method, res);
   if (!path.startsWith('/api/')) throw new CohortError('NOT_FOUND', `no resource at ${path}`);
-  if (!(await deps.auth(req.headers.authorization))) {
+  const role = await deps.auth(req.headers.authorization);
+  if (!role) {
     res.setHeader('www-authenticate', 'Bearer');
-    throw new CohortError('UNAUTHORIZED', 'a valid admin token is required (Authorization: Bearer <token>)');
+    throw new CohortError('UNAUTHORIZED', 'a valid admin or viewer token is required (Authorization: Bearer <token>)');
+  }
+  // The viewer token reads; only the admin token changes anything.
+  if (method !== 'GET' && role !== 'operator') {
+    throw new CohortError('UNAUTHORIZED', `${method} ${path} needs the admin token; the viewer token is read-only`, { details: { httpStatus: 403 } });
   }
   const { store, driver, sessions } = deps;
   const route = `${method} ${path}`;
@@ -86,6 +95,11 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
     }
     const row = await driver.startRun(parsed.data.task, parsed.data.rounds, parsed.data.holdOut);
     return sendJson(res, 201, runReport(store, row).run);
+  }
+  const stopMatch = /^\/api\/runs\/([0-9]{1,9})\/stop$/.exec(path);
+  if (stopMatch && method === 'POST') {
+    const row = driver.stopRun(Number(stopMatch[1]));
+    return sendJson(res, 200, runReport(store, row).run);
   }
   const runMatch = /^\/api\/runs\/([0-9]{1,9})$/.exec(path);
   if (runMatch && method === 'GET') {

@@ -16,3 +16,6 @@ export type { CliIo } from './cli-app.js';
 export type { StatusReport } from './reports.js';
 export { evalReport, evalReportLines } from './eval-report.js';
 export type { EvalReport, EvalReportRound, EvalReportSite } from './eval-report.js';
+export { buildProvenance, provenanceHtml, runProvenanceCommand, signProvenance, verifyProvenance, PROVENANCE_FORMAT } from './provenance/index.js';
+export type { ProvenanceRecord, ProvenanceVerdict } from './provenance/index.js';
+export { viewerTokenOf } from './admin-auth.js';

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodePublicKey, readKeyFile, verifyAdminToken } from '@cohortfl/identity';
 import { isCohortError } from '@cohortfl/wire';
 import { runCli } from './cli-app.js';
-import { ADMIN_TOKEN_META, dataPaths } from './data-dir.js';
+import { viewerTokenOf } from './admin-auth.js';
+import { ADMIN_TOKEN_META, VIEWER_TOKEN_META, dataPaths } from './data-dir.js';
 import { initCoordinator } from './init.js';
 import { openStore } from './store/index.js';
 
@@ -39,6 +40,16 @@ describe('init', () => {
     expect(await verifyAdminToken(token, hash)).toBe(true);
     expect(await verifyAdminToken(`${token}x`, hash)).toBe(false);
     expect(JSON.parse(readFileSync(paths.config, 'utf8'))).toMatchObject({ host: '127.0.0.1', port: 7300, retryDelayMs: 2000 });
+    // The read-only viewer token: derived from the admin token, 0600, only its hash in the store.
+    const viewer = readFileSync(paths.viewerToken, 'utf8').trim();
+    expect(mode(paths.viewerToken)).toBe(0o600);
+    expect(viewer).toBe(viewerTokenOf(token));
+    expect(viewer).not.toBe(token);
+    const viewerHash = openStore(paths.db);
+    const stored = viewerHash.getMeta(VIEWER_TOKEN_META)!;
+    viewerHash.close();
+    expect(await verifyAdminToken(viewer, stored)).toBe(true);
+    expect(await verifyAdminToken(token, stored)).toBe(false);
   });
 
   it('refuses to run twice and leaves the first key and token untouched', async () => {
@@ -64,6 +75,7 @@ describe('init', () => {
       `coordinator public key: ${key}`,
       expect.stringMatching(/^fingerprint: [0-9a-f]{4}(:[0-9a-f]{4}){3}$/),
       `admin token: ${dataPaths(dir).token} (mode 0600)`,
+      `dashboard viewer token (read-only): ${dataPaths(dir).viewerToken} (mode 0600)`,
     ]);
     const second = await cli(['init', '--data-dir', dir]);
     expect(second.code).toBe(2);

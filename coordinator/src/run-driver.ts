@@ -11,6 +11,7 @@ import type { Task } from '@cohortfl/sdk';
 import type { Strategy } from '@cohortfl/strategies';
 import { CohortError, createEnvelope, parseEnvelope, type Envelope, type Phase, type SiteMessage } from '@cohortfl/wire';
 import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
+import type { ChangeFeed } from './change-feed.js';
 import type { CoordinatorConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -29,6 +30,8 @@ export interface RunDriverDeps {
   config: CoordinatorConfig;
   logger: Logger;
   metrics: Metrics;
+  /** Told of every phase, round and run change (the dashboard's live view). */
+  feed?: ChangeFeed;
   now?: () => number;
 }
 
@@ -41,6 +44,10 @@ export interface ActiveRun {
   /** Per run: round numbers restart at 1 in every run. */
   guard: ReplayGuard;
   phase: { phase: Phase; at: number } | undefined;
+  /** When the open phase's deadline falls (ms since epoch), for the operator's view. */
+  deadlineAt: number | undefined;
+  /** Update bytes received in the current attempt; stored with the round as trainMetrics.bytesReceived. */
+  bytes: number;
 }
 
 /** Polling for ready sites never runs hotter than this, even with retryDelayMs 0. */
@@ -130,6 +137,48 @@ export class RunDriver {
     }
   }
 
+  /**
+   * The operator stops the running run: its open attempt fails, the run ends 'aborted'
+   * with the reason, and late answers to it are refused as being for no active run.
+   * The checkpoints saved so far stay in the store.
+   */
+  stopRun(runId: number, reason = 'stopped by the operator'): RunRow {
+    const { store, identity, logger, metrics } = this.deps;
+    const row = store.getRun(runId);
+    if (!row) throw new CohortError('NOT_FOUND', `no run ${runId}`);
+    if (row.status !== 'running') throw new CohortError('CONFIG_INVALID', `run ${runId} is already ${row.status}`, { details: { httpStatus: 409 } });
+    const at = this.now();
+    const a = this.active?.row.id === runId ? this.active : undefined;
+    if (a) {
+      this.clearTimers();
+      const { round, attempt, phase } = a.run.status;
+      if (phase !== 'idle' && phase !== 'done') {
+        try {
+          store.failAttempt({ runId, round, attempt, at, code: 'STOPPED', message: reason });
+        } catch (error) {
+          logger.warn({ err: error, run: runId, round, attempt }, 'could not mark the open attempt failed');
+        }
+      }
+      this.endPhase(a);
+      this.active = undefined;
+      metrics.currentRound.set(0);
+    }
+    const stopped = store.finishRun(runId, { status: 'aborted', at, message: reason });
+    tryAppendAudit(store, identity, logger, { at, kind: AUDIT_KINDS.RUN_STOPPED, data: { run: runId, reason } });
+    logger.warn({ run: runId, reason }, 'run stopped');
+    this.changed();
+    return stopped;
+  }
+
+  /** Update frames received, counted towards the open attempt. */
+  countUpdateBytes(bytes: number): void {
+    if (this.active) this.active.bytes += bytes;
+  }
+
+  private changed(): void {
+    this.deps.feed?.notify();
+  }
+
   /** The `task/manifest` of the active run, for a site that just became ready. */
   manifestEnvelope(): Envelope | undefined {
     const a = this.active;
@@ -170,7 +219,8 @@ export class RunDriver {
   }
 
   private activate(row: RunRow, taskRow: TaskRow, setup: RunSetup): void {
-    this.active = { row, taskRow, task: setup.task, strategy: setup.strategy, run: setup.run, guard: new ReplayGuard(), phase: undefined };
+    this.active = { row, taskRow, task: setup.task, strategy: setup.strategy, run: setup.run, guard: new ReplayGuard(), phase: undefined, deadlineAt: undefined, bytes: 0 };
+    this.changed();
     this.deps.metrics.currentRound.set(setup.run.status.round);
     const manifest = this.manifestEnvelope()!;
     for (const session of this.deps.sessions.list()) session.send(manifest);
@@ -254,6 +304,15 @@ export class RunDriver {
         this.endPhase(a);
         a.phase = { phase: action.phase, at: this.now() };
         metrics.currentRound.set(action.round);
+        if (action.phase === 'train') {
+          a.bytes = 0;
+          tryAppendAudit(store, this.deps.identity, logger, {
+            at: a.phase.at,
+            kind: AUDIT_KINDS.ROUND_STARTED,
+            data: { run: a.row.id, round: action.round, attempt: action.attempt, cohort: action.cohort },
+          });
+        }
+        this.changed();
         logger.info({ run: a.row.id, round: action.round, attempt: action.attempt, phase: action.phase, cohort: action.cohort }, 'phase started');
         return;
       case 'send': {
@@ -275,6 +334,7 @@ export class RunDriver {
       }
       case 'timer':
         this.deadline.arm(action.at);
+        a.deadlineAt = action.at;
         return;
       case 'rejected':
         metrics.rejected(refusalOfReject(action.reason));
@@ -289,12 +349,13 @@ export class RunDriver {
           this.retryTimer = undefined;
           this.tryStart();
         }, this.deps.config.retryDelayMs);
+        this.changed();
         return;
       case 'round-complete': {
         this.endPhase(a);
         this.deadline.clear();
         const r = action.record;
-        const saved = store.saveRound({ runId: a.row.id, ...r, strategyState: a.strategy.state() });
+        const saved = store.saveRound({ runId: a.row.id, ...r, trainMetrics: { ...r.trainMetrics, bytesReceived: a.bytes }, strategyState: a.strategy.state() });
         tryAppendAudit(store, this.deps.identity, logger, {
           at: saved.finishedAt,
           kind: AUDIT_KINDS.ROUND_COMPLETED,
@@ -313,6 +374,7 @@ export class RunDriver {
         setEvalGauges(metrics, r);
         logger.info({ run: a.row.id, round: r.round, attempt: r.attempt, trained: r.trained, evalMetrics: r.evalMetrics }, 'round complete');
         this.startWanted = true;
+        this.changed();
         return;
       }
       case 'run-complete':
@@ -320,11 +382,13 @@ export class RunDriver {
         metrics.currentRound.set(0);
         logger.info({ run: a.row.id, rounds: action.rounds }, 'run complete');
         this.active = undefined;
+        this.changed();
         return;
     }
   }
 
   private endPhase(a: ActiveRun): void {
+    a.deadlineAt = undefined;
     if (!a.phase) return;
     this.deps.metrics.phaseDuration.labels(a.phase.phase).observe(Math.max(0, this.now() - a.phase.at) / 1000);
     a.phase = undefined;

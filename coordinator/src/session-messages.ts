@@ -6,12 +6,13 @@
  */
 import { auditDigestHex, decodePublicKey, signingDigest } from '@cohortfl/identity';
 import { signingContext, verifyEnvelope } from '@cohortfl/protocol';
-import { checkUpdate, encodeBody, type Envelope, type SiteMessage } from '@cohortfl/wire';
+import { checkUpdate, encodeBody, type Envelope, type SiteMessage, type SiteStatus } from '@cohortfl/wire';
 import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import { refuse, type CoordinatorContext } from './context.js';
 import { refusalOf, refusalOfReject, type Refusal } from './refusals.js';
 import type { Session } from './session-registry.js';
-import { recordSiteEpsilon } from './site-epsilon.js';
+import { readSiteEpsilon, recordSiteEpsilon } from './site-epsilon.js';
+import { recordSiteProfile } from './site-profile.js';
 
 type RoundEnvelope = Extract<
   Envelope,
@@ -39,6 +40,7 @@ export function handleSessionMessage(ctx: CoordinatorContext, session: Session, 
     case 'update/submit':
     case 'secagg/masked':
       ctx.metrics.updateBytes.inc((data as Uint8Array).byteLength);
+      ctx.driver.countUpdateBytes((data as Uint8Array).byteLength);
       roundMessage(ctx, session, envelope, no);
       return;
     case 'eval/result':
@@ -57,17 +59,33 @@ export function handleSessionMessage(ctx: CoordinatorContext, session: Session, 
  * `status {ready, epsilonSpent?}`: a site may say it is ready, or no longer ready (its
  * privacy budget is spent, its hospital paused it); only ready sites are selected.
  */
-function onStatus(ctx: CoordinatorContext, session: Session, body: { ready: boolean; epsilonSpent?: number }): void {
+function onStatus(ctx: CoordinatorContext, session: Session, body: SiteStatus): void {
   const { site } = session;
   const wasReady = session.ready;
   session.ready = body.ready;
   if (body.epsilonSpent !== undefined) {
     try {
+      const before = readSiteEpsilon(ctx.store, site)?.epsilonSpent;
       recordSiteEpsilon(ctx.store, ctx.metrics, site, body.epsilonSpent, ctx.now());
+      // Privacy spent is an audited event each time it changes (the site's ledger is the authority).
+      if (before !== body.epsilonSpent) {
+        tryAppendAudit(ctx.store, ctx.identity, ctx.logger, {
+          at: ctx.now(),
+          kind: AUDIT_KINDS.PRIVACY_REPORTED,
+          site,
+          data: { epsilonSpent: body.epsilonSpent, ...(body.epsilonBudget === undefined ? {} : { epsilonBudget: body.epsilonBudget }) },
+        });
+      }
     } catch (error) {
       ctx.logger.error({ err: error, site }, 'could not store the ε the site reported');
     }
   }
+  try {
+    recordSiteProfile(ctx.store, site, body, ctx.now());
+  } catch (error) {
+    ctx.logger.error({ err: error, site }, 'could not store the policy summary the site reported');
+  }
+  ctx.sessions.changed();
   const fields = { site, ready: body.ready, ...(body.epsilonSpent === undefined ? {} : { epsilonSpent: body.epsilonSpent }) };
   if (wasReady && !body.ready) ctx.logger.warn({ ...fields, reason: 'not_ready' }, 'site reports it is no longer ready; it is not selected for rounds');
   else ctx.logger.info(fields, 'site status');
@@ -117,7 +135,18 @@ function roundMessage(
     at: ctx.now(),
     kind: AUDIT_KINDS.MESSAGE_ACCEPTED,
     site,
-    data: { run: active.row.id, type: envelope.type, round: body.round, attempt: body.attempt, phase: context.phase, digest: auditDigestHex(replay.digest) },
+    data: {
+      run: active.row.id,
+      type: envelope.type,
+      round: body.round,
+      attempt: body.attempt,
+      phase: context.phase,
+      digest: auditDigestHex(replay.digest),
+      // The site's own Ed25519 signature over that digest: anyone holding the enrolled key can check it.
+      ...(envelope.sig ? { sig: Buffer.from(envelope.sig).toString('base64') } : {}),
+      // A policy refusal says why, in the site's words.
+      ...(envelope.type === 'round/refuse' ? { refusal: { code: envelope.body.error.code, message: envelope.body.error.message } } : {}),
+    },
   });
   for (const rejected of ctx.driver.receive(site, body as SiteMessage)) no(refusalOfReject(rejected.reason), rejected.message);
 }

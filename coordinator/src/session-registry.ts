@@ -4,6 +4,7 @@
  */
 import type { Socket } from 'socket.io';
 import type { Envelope } from '@cohortfl/wire';
+import type { ChangeFeed } from './change-feed.js';
 
 export interface Session {
   site: string;
@@ -19,10 +20,13 @@ export interface Session {
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
 
+  constructor(private readonly feed?: ChangeFeed) {}
+
   /** Registers `session`, returning the older session of the same site it replaces, if any. */
   add(session: Session): Session | undefined {
     const older = this.sessions.get(session.site);
     this.sessions.set(session.site, session);
+    this.feed?.notify();
     return older;
   }
 
@@ -30,7 +34,13 @@ export class SessionRegistry {
   remove(session: Session): boolean {
     if (this.sessions.get(session.site) !== session) return false;
     this.sessions.delete(session.site);
+    this.feed?.notify();
     return true;
+  }
+
+  /** A session's readiness or reported status changed. */
+  changed(): void {
+    this.feed?.notify();
   }
 
   get(site: string): Session | undefined {

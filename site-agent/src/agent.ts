@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { decodePublicKey, readKeyFile } from '@cohortfl/identity';
 import { initBackend } from '@cohortfl/ml';
-import { CohortError, createCodec, createEnvelope, isCohortError, MESSAGE_SENDERS, type Envelope, type SiteMessage } from '@cohortfl/wire';
+import { CohortError, createCodec, createEnvelope, isCohortError, MESSAGE_SENDERS, type Envelope, type SiteMessage, type SiteStatus } from '@cohortfl/wire';
 import { readCa, type SiteConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
@@ -16,6 +16,7 @@ import { reasonOf } from './reasons.js';
 import { fitWireError } from './replies.js';
 import { RoundPipeline } from './round-pipeline.js';
 import { Session } from './session.js';
+import { appendSignedMessage, recordOf, runOf } from './signed-messages.js';
 import { SiteBudget } from './site-budget.js';
 import { StateStore } from './state-store.js';
 import { isApproved, TaskRegistry } from './task-registry.js';
@@ -59,6 +60,13 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
   const metrics = createSiteMetrics({ privacy: config.privacy !== undefined });
   metrics.connected.set(0);
   let session: Session | undefined;
+  // Every status carries the policy summary, so the operator sees what each hospital allows.
+  const policy = {
+    minCohortSize: config.policy.minCohortSize,
+    approvedTasks: new Set(config.policy.approvedTaskHashes).size,
+    acceptTasks: config.policy.acceptTasks,
+  };
+  const withPolicy = (status: SiteStatus): SiteStatus => ({ ...status, policy });
   // One ledger for the whole site: every task's rounds are charged to the same budget.
   const budget = config.privacy
     ? new SiteBudget({
@@ -66,7 +74,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
         budget: config.privacy,
         logger,
         metrics,
-        onStatus: (status) => session?.send(createEnvelope('status', status)),
+        onStatus: (status) => session?.send(createEnvelope('status', withPolicy(status))),
       })
     : undefined;
   const codec = createCodec({ maxMessageBytes: config.limits.maxMessageBytes });
@@ -107,6 +115,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     logger,
     maxModelBytes: config.limits.maxModelBytes,
     send: (envelope, connection) => session?.send(envelope, connection),
+    keepRecord: (envelope, start) => appendSignedMessage(config.stateDir, recordOf(envelope, runOf(start))),
     reject,
     onReply: (reply, delivered) => {
       budget?.onReply(reply);
@@ -179,7 +188,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
       const e = isCohortError(error) ? error : new CohortError('MESSAGE_INVALID', 'malformed frame');
       reject(reasonOf(e), e, connection);
     },
-    ...(budget ? { status: () => budget.status() } : {}),
+    status: () => withPolicy(budget?.status() ?? { ready: true }),
     onHandshakeRefused: (reason, message) => {
       metrics.rejected.inc({ reason });
       emit({ kind: 'rejected', reason, message });

@@ -25,7 +25,8 @@ export function writeFileAtomic(dir: string, name: string, text: string): void {
   syncDir(dir);
 }
 
-function syncDir(dir: string): void {
+/** fsync a folder, so a file just created or renamed in it survives a crash. */
+export function syncDir(dir: string): void {
   if (process.platform === 'win32') return;
   const fd = openSync(dir, 'r');
   try {

@@ -1,20 +1,48 @@
-// `cohort-site audit verify`: a coordinator's exported log, checked with the pinned key.
-import { writeFileSync } from 'node:fs';
+// `cohort-site audit verify`: a coordinator's exported log, checked with the pinned key and
+// against the site's own record of what it signed (<stateDir>/signed-messages.jsonl).
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_FORMAT, AUDIT_GENESIS_HASH, encodePublicKey, identityFromSeed, signAuditEntry, type AuditEntry } from '@cohortfl/identity';
+import type { SiteMessage } from '@cohortfl/wire';
 import { runCli } from './cli-app.js';
+import { signedReply } from './replies.js';
+import { appendSignedMessage, recordOf, signedMessagesPath, type SignedMessageRecord } from './signed-messages.js';
 import { removeTempDirs, siteFolder, type SiteFolder } from './site-fixtures.test-suite.js';
 
 const coordinator = identityFromSeed(new Uint8Array(32).fill(7));
 const stranger = identityFromSeed(new Uint8Array(32).fill(8));
+const SITE = 'northgate';
+const TASK = 'b'.repeat(64);
 let folder: SiteFolder;
+/** A site that never kept a record. */
+let bare: SiteFolder;
+let update: SignedMessageRecord;
+let result: SignedMessageRecord;
 
-function logFile(name: string, secretKey: Uint8Array, mutate: (entries: AuditEntry[]) => void = () => {}): string {
+type Input = Pick<AuditEntry, 'kind' | 'site' | 'data'>;
+const accepted = (r: SignedMessageRecord, site = SITE): Input => ({
+  kind: 'message.accepted',
+  site,
+  data: { run: r.run, type: r.type, round: r.round, attempt: r.attempt, phase: r.phase, digest: r.digest },
+});
+
+/** A log the coordinator signed; `edit` changes inputs before signing (a coordinator rewriting history). */
+function signedLog(secretKey: Uint8Array, edit: (inputs: Input[]) => void = () => {}): AuditEntry[] {
+  const inputs: Input[] = [
+    { kind: 'site.enrolled', site: SITE, data: { publicKey: folder.publicKey } },
+    { kind: 'run.started', site: null, data: { run: 1, taskHash: TASK, rounds: 1 } },
+    accepted(update),
+    accepted({ ...update, digest: 'e'.repeat(128) }, 'southbank'),
+    accepted(result),
+  ];
+  edit(inputs);
   const entries: AuditEntry[] = [];
-  for (const [i, kind] of ['site.enrolled', 'task.published', 'run.started'].entries()) {
-    entries.push(signAuditEntry(secretKey, { seq: i + 1, at: 100 + i, kind, site: null, data: { i }, prevHash: entries[i - 1]?.hash ?? AUDIT_GENESIS_HASH }));
-  }
+  inputs.forEach((input, i) => entries.push(signAuditEntry(secretKey, { seq: i + 1, at: 100 + i, ...input, prevHash: entries[i - 1]?.hash ?? AUDIT_GENESIS_HASH })));
+  return entries;
+}
+
+function logFile(name: string, entries: AuditEntry[], mutate: (entries: AuditEntry[]) => void = () => {}): string {
   mutate(entries);
   const path = join(folder.dir, name);
   writeFileSync(path, JSON.stringify({ format: AUDIT_FORMAT, coordinatorPublicKey: encodePublicKey(coordinator.publicKey), entries }));
@@ -28,20 +56,63 @@ async function cli(args: string[]) {
   return { code, out, err };
 }
 
+const verify = (path: string, config = folder.configPath, ...more: string[]) => cli(['audit', 'verify', path, '--config', config, ...more]);
+
 beforeAll(() => {
-  folder = siteFolder({ site: 'northgate', coordinatorUrl: 'http://127.0.0.1:7300', coordinatorKey: encodePublicKey(coordinator.publicKey), approved: [] });
+  const options = { site: SITE, coordinatorUrl: 'http://127.0.0.1:7300', coordinatorKey: encodePublicKey(coordinator.publicKey), approved: [], rows: 20 };
+  folder = siteFolder(options);
+  bare = siteFolder(options);
+  const base = { taskHash: TASK, round: 1, attempt: 1, site: SITE, numExamples: 12, metrics: { loss: 0.5 } };
+  const sign = (m: SiteMessage) => recordOf(signedReply(folder.identity.secretKey, m), 1, 1000);
+  update = sign({ type: 'update/submit', ...base, update: new Float32Array([0.25, -0.5]) });
+  result = sign({ type: 'eval/result', ...base });
+  const state = join(folder.dir, 'state');
+  appendSignedMessage(state, update);
+  appendSignedMessage(state, result);
 });
 afterAll(removeTempDirs);
 
 describe('cohort-site audit verify', () => {
-  it('prints OK and the number of entries for an intact log', async () => {
-    const r = await cli(['audit', 'verify', logFile('ok.json', coordinator.secretKey), '--config', folder.configPath]);
-    expect(r).toEqual({ code: 0, out: ['OK: 3 audit entries; the hash chain and every coordinator signature verify'], err: [] });
+  it('prints OK with the counts for an intact log whose entries for this site match its records', async () => {
+    const r = await verify(logFile('ok.json', signedLog(coordinator.secretKey)));
+    expect(r).toEqual({
+      code: 0,
+      out: [`OK: 5 entries; chain and signatures verify; 2 entries naming northgate match its own records (2 kept in ${signedMessagesPath(join(folder.dir, 'state'))})`],
+      err: [],
+    });
   });
 
-  it('lists each problem and exits with SIGNATURE_INVALID (6) for a tampered log', async () => {
-    const path = logFile('cut.json', coordinator.secretKey, (entries) => entries.splice(1, 1));
-    const r = await cli(['audit', 'verify', path, '--config', folder.configPath]);
+  it('catches a replaced update digest even when the coordinator re-signed the whole chain', async () => {
+    const forged = 'f'.repeat(128);
+    const path = logFile('resigned.json', signedLog(coordinator.secretKey, (inputs) => (inputs[2] = accepted({ ...update, digest: forged }))));
+    // The chain and signatures alone cannot tell.
+    expect((await verify(path, folder.configPath, '--no-site-records')).code).toBe(0);
+    const r = await verify(path);
+    expect(r.code).toBe(6);
+    expect(r.err[0]).toBe(`${path}: seq 3: run 1 update/submit round 1 attempt 1 (train) of northgate: the log has digest ${forged}, but northgate signed ${update.digest}`);
+    expect(r.err.at(-1)).toBe(`cohort-site: the audit log ${path} does not verify (1 problem)`);
+    // The genuine update is then a message the log does not show.
+    expect(r.out).toEqual([expect.stringMatching(/^note: northgate signed run 1 update\/submit round 1 attempt 1 \(train\) .* but the log has no entry for it/)]);
+  });
+
+  it('catches an entry for this site it never signed, and one edited behind the signatures', async () => {
+    const invented = { ...result, round: 2, digest: '1'.repeat(128) };
+    const extra = await verify(logFile('invented.json', signedLog(coordinator.secretKey, (inputs) => inputs.push(accepted(invented)))));
+    expect(extra.code).toBe(6);
+    expect(extra.err[0]).toMatch(/seq 6: run 1 eval\/result round 2 attempt 1 \(evaluate\) of northgate: the log has digest 1{128}, but northgate has no record of signing such a message$/);
+
+    const path = logFile('edited.json', signedLog(coordinator.secretKey), (entries) => ((entries[2]!.data as { digest: string }).digest = '2'.repeat(128)));
+    const edited = await verify(path);
+    expect(edited.err).toEqual([
+      `${path}: seq 3: hash mismatch; the entry's content was changed after it was logged`,
+      `${path}: seq 3: run 1 update/submit round 1 attempt 1 (train) of northgate: the log has digest ${'2'.repeat(128)}, but northgate signed ${update.digest}`,
+      `cohort-site: the audit log ${path} does not verify (2 problems)`,
+    ]);
+  });
+
+  it('lists each problem and exits with SIGNATURE_INVALID (6) for a deleted or reordered entry', async () => {
+    const path = logFile('cut.json', signedLog(coordinator.secretKey), (entries) => entries.splice(1, 1));
+    const r = await verify(path);
     expect(r.code).toBe(6);
     expect(r.out).toEqual([]);
     expect(r.err).toEqual([
@@ -49,22 +120,50 @@ describe('cohort-site audit verify', () => {
       `${path}: seq 3: prevHash does not match the hash of the entry before it (seq 1); the chain is broken`,
       `cohort-site: the audit log ${path} does not verify (2 problems)`,
     ]);
+    const swapped = await verify(logFile('swap.json', signedLog(coordinator.secretKey), (e) => ([e[3], e[4]] = [e[4]!, e[3]!])));
+    expect(swapped.code).toBe(6);
+    expect(swapped.err.join('\n')).toMatch(/seq 4: comes after seq 5; the entries are out of order \(reordered or duplicated\)/);
+  });
+
+  it('notes a message the site signed that the log does not show, without failing', async () => {
+    const r = await verify(logFile('short.json', signedLog(coordinator.secretKey, (inputs) => inputs.pop())));
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/^OK: 4 entries; chain and signatures verify; 1 entry naming northgate match/);
+    expect(r.out[1]).toMatch(/^note: northgate signed run 1 eval\/result round 1 attempt 1 \(evaluate\) \(digest [0-9a-f]{16}…\) but the log has no entry for it: lost in transit/);
+  });
+
+  it('without a record file: NOT_FOUND naming the flag; with --no-site-records, chain and signatures only', async () => {
+    const path = logFile('bare.json', signedLog(coordinator.secretKey));
+    const missing = await verify(path, bare.configPath);
+    expect(missing.code).toBe(14);
+    expect(missing.err.join('\n')).toMatch(/no record of signed messages at .*signed-messages\.jsonl: .*add --no-site-records/);
+    const only = await verify(path, bare.configPath, '--no-site-records');
+    expect(only).toEqual({ code: 0, out: ["OK: 5 entries; chain and signatures verify; northgate's own records not checked (--no-site-records)"], err: [] });
   });
 
   it('refuses a log signed by a key other than the pinned one', async () => {
-    const r = await cli(['audit', 'verify', logFile('forged.json', stranger.secretKey), '--config', folder.configPath]);
+    const r = await verify(logFile('forged.json', signedLog(stranger.secretKey)));
     expect(r.code).toBe(6);
     expect(r.err[0]).toMatch(/seq 1: the signature does not verify with the pinned coordinator key/);
   });
 
   it('says when the file is missing or not JSON (DATA_INVALID)', async () => {
-    const missing = await cli(['audit', 'verify', join(folder.dir, 'nope.json'), '--config', folder.configPath]);
+    const missing = await verify(join(folder.dir, 'nope.json'));
     expect(missing.err.join('\n')).toMatch(/cannot read the audit log .*nope\.json: ENOENT/);
     const notJson = join(folder.dir, 'bad.json');
     writeFileSync(notJson, '{');
-    const bad = await cli(['audit', 'verify', notJson, '--config', folder.configPath]);
+    const bad = await verify(notJson);
     expect(bad.err.join('\n')).toMatch(/bad\.json is not JSON/);
     expect(bad.code).toBe(missing.code);
-    expect(bad.code).not.toBe(0);
+    expect(bad.code).toBe(3);
+  });
+
+  // Last: it leaves a torn line in the shared record.
+  it('warns about a torn line in the record and still verifies', async () => {
+    const path = logFile('torn-ok.json', signedLog(coordinator.secretKey));
+    appendFileSync(signedMessagesPath(join(folder.dir, 'state')), '{"at":17');
+    const r = await verify(path);
+    expect(r.code).toBe(0);
+    expect(r.err).toEqual([expect.stringMatching(/^warning: .*signed-messages\.jsonl line 3: torn record/)]);
   });
 });

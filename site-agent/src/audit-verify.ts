@@ -1,25 +1,77 @@
 /**
  * `cohort-site audit verify <file>`: checks a coordinator's exported audit log against the
- * coordinator key this site pinned. The site keeps no record of what it signed yet, so this
- * checks the chain and the signatures only, not that the logged digests are the site's own.
+ * coordinator key this site pinned (every hash, the chain, every signature) and, unless
+ * told not to, against the site's own record of what it signed (signed-messages.ts):
+ * every `message.accepted` entry naming this site must be a message the site signed and
+ * kept, same run, type, round, attempt and digest. That catches a coordinator that
+ * rewrote the site's digest and re-signed the whole chain, which the chain alone cannot.
  */
 import { readFileSync } from 'node:fs';
-import { decodePublicKey, verifyAuditLog, type AuditVerdict } from '@cohortfl/identity';
-import { CohortError } from '@cohortfl/wire';
+import { AUDIT_MESSAGE_ACCEPTED, decodePublicKey, verifyAuditLog, type AuditVerdict } from '@cohortfl/identity';
+import { CohortError, isCohortError } from '@cohortfl/wire';
 import type { SiteConfig } from './config.js';
+import { auditRecords, readSignedMessages, type SignedMessages } from './signed-messages.js';
 
-export function verifyAuditFile(path: string, config: Pick<SiteConfig, 'coordinator'>): AuditVerdict {
+export interface AuditReport {
+  verdict: AuditVerdict;
+  /** `message.accepted` entries naming this site (each matched against its records when they were read). */
+  siteEntries: number;
+  /** The site's records and any damaged lines in them; absent when not checked. */
+  records?: SignedMessages;
+}
+
+export interface VerifyAuditFileOptions {
+  /** Also check the entries naming this site against its signed-message record (default true). */
+  siteRecords?: boolean;
+}
+
+export function verifyAuditFile(
+  path: string,
+  config: Pick<SiteConfig, 'coordinator' | 'site' | 'stateDir'>,
+  options: VerifyAuditFileOptions = {},
+): AuditReport {
+  const json = readLog(path);
+  const records = options.siteRecords === false ? undefined : readRecords(config.stateDir);
+  const verdict = verifyAuditLog(json, {
+    coordinatorPublicKey: decodePublicKey(config.coordinator.publicKey),
+    ...(records ? { site: config.site, siteRecords: auditRecords(records.records) } : {}),
+  });
+  return { verdict, siteEntries: countSiteEntries(json, config.site), ...(records ? { records } : {}) };
+}
+
+function readLog(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new CohortError('DATA_INVALID', `cannot read the audit log ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     throw new CohortError('DATA_INVALID', `${path} is not JSON: ${(error as Error).message}`, { cause: error });
   }
-  return verifyAuditLog(json, { coordinatorPublicKey: decodePublicKey(config.coordinator.publicKey) });
+}
+
+function readRecords(stateDir: string): SignedMessages {
+  try {
+    return readSignedMessages(stateDir);
+  } catch (error) {
+    if (!isCohortError(error, 'NOT_FOUND')) throw error;
+    throw new CohortError(
+      'NOT_FOUND',
+      `${error.message}: this site has signed nothing since it began keeping the record, or stateDir is not the one the agent ran with. ` +
+        'To check only the chain and the coordinator signatures, add --no-site-records',
+      { cause: error },
+    );
+  }
+}
+
+function countSiteEntries(json: unknown, site: string): number {
+  const entries = (json as { entries?: unknown } | null)?.entries;
+  if (!Array.isArray(entries)) return 0;
+  return entries.filter((e) => {
+    const entry = e as { kind?: unknown; site?: unknown } | null;
+    return entry?.kind === AUDIT_MESSAGE_ACCEPTED && entry.site === site;
+  }).length;
 }

@@ -4,12 +4,13 @@
  *   keygen --out <file>                  a new site key (0600); prints the public key to enroll
  *   check  --config <file> --task <file> validate config, policy, key and data against a task, offline
  *   run    --config <file>               connect, authenticate, take part in rounds until a signal
- *   audit verify <file> --config <file>  check a coordinator audit log's chain and signatures
+ *   audit verify <file> --config <file>  check a coordinator audit log's chain, signatures and this site's entries
  * Exit codes follow the CohortError catalog (`exitCodeFor`); usage errors are CONFIG_INVALID (2).
  */
 import yargs from 'yargs';
-import { CohortError, ERROR_CODES, exitCodeFor, isCohortError } from '@cohortfl/wire';
+import { ERROR_CODES, exitCodeFor, isCohortError } from '@cohortfl/wire';
 import { startSiteAgent } from './agent.js';
+import { printAuditReport } from './audit-report.js';
 import { verifyAuditFile } from './audit-verify.js';
 import { checkSite } from './check.js';
 import { loadSiteConfig } from './config.js';
@@ -97,19 +98,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       y
         .command(
           'verify <file>',
-          'Verify an audit log (from cohort-coordinator audit export) against the pinned coordinator key',
+          "Verify an audit log (from cohort-coordinator audit export): chain and signatures against the pinned coordinator key, and this site's entries against its own record of what it signed",
           (v) =>
             v
               .positional('file', { type: 'string', demandOption: true, describe: 'Exported audit log (JSON)' })
-              .option('config', { type: 'string', demandOption: true, describe: 'Site config file (JSON); its coordinator.publicKey is used' }),
+              .option('config', { type: 'string', demandOption: true, describe: 'Site config file (JSON): coordinator.publicKey, site and stateDir are used' })
+              .option('site-records', {
+                type: 'boolean',
+                default: true,
+                describe: "Check the entries naming this site against <stateDir>/signed-messages.jsonl (--no-site-records: chain and signatures only)",
+              }),
           (argv) => {
-            const verdict = verifyAuditFile(argv.file, loadSiteConfig(argv.config));
-            if (verdict.ok) {
-              io.out(`OK: ${verdict.entries.length} audit entries; the hash chain and every coordinator signature verify`);
-              return;
-            }
-            for (const problem of verdict.problems) io.err(`${argv.file}: ${problem}`);
-            throw new CohortError('SIGNATURE_INVALID', `the audit log ${argv.file} does not verify (${verdict.problems.length} problem${verdict.problems.length === 1 ? '' : 's'})`);
+            const config = loadSiteConfig(argv.config);
+            printAuditReport(argv.file, config.site, verifyAuditFile(argv.file, config, { siteRecords: argv['site-records'] }), io);
           },
         )
         .demandCommand(1, 'Give an audit command: verify'),

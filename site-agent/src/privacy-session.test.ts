@@ -26,6 +26,8 @@ const siteDp: RoundPrivacy = { unit: 'site', clip: 1, noiseMultiplier: 2, delta:
 // Patient-level DP-SGD with a large σ: a small charge, through the site's facts() and trainLocalDp.
 const patientDp: RoundPrivacy = { unit: 'patient', clip: 1, noiseMultiplier: 8, delta: 1e-5, rounds: 3, minSites: 1 };
 const budget = { epsilonMax: 2.6, delta: 1e-5 };
+// Every status carries the policy summary and the budget ε is spent against.
+const summary = { epsilonBudget: 2.6, policy: { minCohortSize: 2, approvedTasks: 1, acceptTasks: true } };
 let fake: FakeCoordinator;
 let folder: SiteFolder;
 let agent: SiteAgent;
@@ -71,8 +73,8 @@ afterAll(async () => {
 });
 
 describe('site agent with a privacy budget', () => {
-  it('reports ε spent (0) in its first status, and its budget on /metrics', async () => {
-    expect(fake.messages('status')[0]!.body).toEqual({ ready: true, epsilonSpent: 0 });
+  it('reports ε spent (0), its budget and its policy summary in its first status, and its budget on /metrics', async () => {
+    expect(fake.messages('status')[0]!.body).toEqual({ ready: true, epsilonSpent: 0, ...summary });
     expect(await metric(agent.metrics, 'cohort_site_epsilon_budget')).toBe(2.6);
     expect(await metric(agent.metrics, 'cohort_site_epsilon_spent')).toBe(0);
   });
@@ -103,7 +105,7 @@ describe('site agent with a privacy budget', () => {
     expect(spent).toBeGreaterThan(0);
     expect(spent).toBeLessThan(0.4);
     const statuses = statusBodies(from);
-    expect(statuses).toEqual([{ ready: true, epsilonSpent: expect.closeTo(spent, 9) }]);
+    expect(statuses).toEqual([{ ready: true, epsilonSpent: expect.closeTo(spent, 9), ...summary }]);
     // The status goes out before the update it pays for.
     const order = fake.events.slice(from).flatMap((e) => (e.kind === 'message' ? [e.envelope.type] : []));
     expect(order.indexOf('status')).toBeLessThan(order.indexOf('update/submit'));
@@ -119,7 +121,7 @@ describe('site agent with a privacy budget', () => {
     const spent = ledgerEpsilon();
     expect(spent).toBeGreaterThan(2.17);
     expect(spent).toBeLessThan(2.6);
-    expect(statusBodies(from)).toEqual([{ ready: true, epsilonSpent: expect.closeTo(spent, 9) }]);
+    expect(statusBodies(from)).toEqual([{ ready: true, epsilonSpent: expect.closeTo(spent, 9), ...summary }]);
 
     from = fake.events.length;
     fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 4, attempt: 1, phase: 'train', cohort, weights, config: privacyRoundConfig(siteDp) }));
@@ -127,7 +129,7 @@ describe('site agent with a privacy budget', () => {
     expect(refused.type).toBe('round/refuse');
     expect((refused.body as RoundRefuse).error).toMatchObject({ code: 'BUDGET_EXHAUSTED', message: expect.stringMatching(/above this site's budget 2\.6/) });
     await fake.nextMessage(isStatus, 'status after the refusal', from);
-    expect(statusBodies(from)).toEqual([{ ready: false, epsilonSpent: expect.closeTo(spent, 9) }]);
+    expect(statusBodies(from)).toEqual([{ ready: false, epsilonSpent: expect.closeTo(spent, 9), ...summary }]);
     expect(ledgerEpsilon()).toBe(spent); // nothing charged for the refused round
     const ledger = JSON.parse(readFileSync(join(folder.dir, 'state', LEDGER_FILE), 'utf8'));
     expect(ledger.history).toHaveLength(2);
@@ -139,7 +141,7 @@ describe('site agent with a privacy budget', () => {
     const from = fake.events.length;
     agent = await start();
     await fake.nextMessage(isStatus, 'status after the restart', from);
-    expect(statusBodies(from)[0]).toEqual({ ready: true, epsilonSpent: expect.closeTo(spent, 9) });
+    expect(statusBodies(from)[0]).toEqual({ ready: true, epsilonSpent: expect.closeTo(spent, 9), ...summary });
     expect(await metric(agent.metrics, 'cohort_site_epsilon_spent')).toBeCloseTo(spent, 9);
     const again = fake.events.length;
     fake.send(SITE, createEnvelope('task/manifest', { hash: tiny.hash, json: tiny.json }));

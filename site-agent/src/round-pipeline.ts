@@ -30,6 +30,11 @@ export interface RoundPipelineOptions {
   maxModelBytes: number;
   /** Sends on the connection the round arrived on; undefined when it is gone. */
   send(envelope: ReturnType<typeof signedReply>, connection: number): number | undefined;
+  /**
+   * Keeps the site's own record of a signed message, durably, before it is sent
+   * (signed-messages.ts); throws when it cannot, and the message is then not sent.
+   */
+  keepRecord(envelope: Envelope, start: RoundStart): void;
   /** Counts, logs and answers a refused coordinator message. */
   reject(reason: string, error: CohortError, connection: number): void;
   onReply?(reply: SiteMessage, delivered: boolean): void;
@@ -193,19 +198,34 @@ export class RoundPipeline {
   /** Signs and sends the answer; never throws (it runs inside socket event handlers). */
   private answer(reply: SiteMessage, start: RoundStart, receivedAt: number, connection: number): void {
     const { options } = this;
+    let unrecorded = false;
+    // A site never signs what it cannot later verify: the record is kept before the message leaves.
+    const sendSigned = (message: SiteMessage): number | undefined => {
+      const envelope = signedReply(options.secretKey, message);
+      try {
+        options.keepRecord(envelope, start);
+      } catch (error) {
+        unrecorded = true;
+        throw error;
+      }
+      return options.send(envelope, connection);
+    };
     let message = reply;
     let bytes: number | undefined;
     try {
-      bytes = options.send(signedReply(options.secretKey, message), connection);
+      bytes = sendSigned(message);
     } catch (error) {
-      // The answer itself could not be encoded (e.g. an update larger than the frame limit): refuse instead.
+      // Unrecorded, or unencodable (e.g. an update larger than the frame limit): refuse instead.
       const e = isCohortError(error) ? error : new CohortError('INTERNAL', 'the answer could not be encoded', { cause: error });
-      options.logger.error({ reason: reasonOf(e), code: e.code, err: e.message, round: start.round }, 'answer not sendable; refusing the round');
-      message = refusalFor(start, options.site, e.toWire());
+      const what = unrecorded ? 'answer not recorded in the signed-message record, so not sent' : 'answer not sendable';
+      options.logger.error({ reason: reasonOf(e), code: e.code, err: e.message, type: message.type, round: start.round }, `${what}; refusing the round`);
+      // The wire never carries the site's paths.
+      const wire = unrecorded ? { code: 'INTERNAL' as const, message: 'the site could not record its answer, so it did not send it' } : e.toWire();
+      message = refusalFor(start, options.site, wire);
       try {
-        bytes = options.send(signedReply(options.secretKey, message), connection);
+        bytes = sendSigned(message);
       } catch (again) {
-        options.logger.error({ err: again, round: start.round }, 'refusal not sendable either');
+        options.logger.error({ err: again, round: start.round }, 'refusal not sendable either; nothing sent for this round');
       }
     }
     const delivered = bytes !== undefined;

@@ -2,17 +2,18 @@
 // handshake, signed rounds, forged and replayed announcements, policy refusals,
 // chunked models, malformed frames, a coordinator restart, and an agent restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { decodePublicKey, encodePublicKey, generateIdentity } from '@cohortfl/identity';
+import { auditDigestHex, decodePublicKey, encodePublicKey, generateIdentity, signingDigest } from '@cohortfl/identity';
 import { initialWeights } from '@cohortfl/ml';
-import { verifyEnvelope } from '@cohortfl/protocol';
-import { createEnvelope, splitIntoChunks, type Envelope, type EvalResult, type RoundRefuse, type UpdateSubmit } from '@cohortfl/wire';
+import { isSignedType, signingContext, verifyEnvelope } from '@cohortfl/protocol';
+import { createEnvelope, encodeBody, splitIntoChunks, type Envelope, type EvalResult, type RoundRefuse, type UpdateSubmit } from '@cohortfl/wire';
 import { startSiteAgent, type SiteAgent, type SiteAgentEvent } from './agent.js';
 import { loadSiteConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { FakeCoordinator } from './fake-coordinator.test-suite.js';
+import { readSignedMessages, signedMessagesPath } from './signed-messages.js';
 import { removeTempDirs, siteFolder, tinyTask, type SiteFolder } from './site-fixtures.test-suite.js';
 
 const SITE = 'northgate';
@@ -26,6 +27,8 @@ let tiny: Awaited<ReturnType<typeof tinyTask>>;
 let unapproved: Awaited<ReturnType<typeof tinyTask>>;
 let neverSent: Awaited<ReturnType<typeof tinyTask>>;
 let weights: Float32Array;
+/** What the first fake coordinator received, before the restart test replaced it. */
+const earlier: Envelope[] = [];
 
 async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const m = registry.getSingleMetric(name);
@@ -41,6 +44,14 @@ async function start(): Promise<SiteAgent> {
 }
 
 const sitePublicKey = () => decodePublicKey(folder.publicKey);
+
+async function until(test: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 const cohort = [SITE, 'southbank'];
 const isReply = (type: string, round: number, taskHash = tiny.hash) => (e: Envelope) =>
   e.type === type && (e.body as { round: number; taskHash: string }).round === round && (e.body as { taskHash: string }).taskHash === taskHash;
@@ -65,11 +76,12 @@ afterAll(async () => {
 });
 
 describe('site agent session', () => {
-  it('authenticates with hello, a signed challenge and status ready, and says so on /metrics', async () => {
+  it('authenticates with hello, a signed challenge and status ready with its policy summary, and says so on /metrics', async () => {
     const hello = fake.messages('hello')[0]!;
     expect(hello.body).toMatchObject({ site: SITE, publicKey: folder.publicKey });
     expect(fake.events.some((e) => e.kind === 'authenticated' && e.site === SITE)).toBe(true);
-    expect(fake.messages('status')[0]!.body).toEqual({ ready: true });
+    // Two approved hashes, the fixture's minimum cohort of 2; no budget, so no ε fields.
+    expect(fake.messages('status')[0]!.body).toEqual({ ready: true, policy: { minCohortSize: 2, approvedTasks: 2, acceptTasks: true } });
     expect(agentEvents.some((e) => e.kind === 'connected' && e.url === fake.url)).toBe(true);
     const text = await (await fetch(agent.metricsUrl!)).text();
     expect(text).toMatch(/^cohort_site_connected 1$/m);
@@ -218,6 +230,7 @@ describe('site agent session', () => {
 
   it('reconnects and re-authenticates after the coordinator restarts on the same port', async () => {
     const port = fake.port;
+    earlier.push(...fake.messages());
     await fake.close();
     await new Promise<void>((resolve, reject) => {
       const end = Date.now() + 10_000;
@@ -249,5 +262,47 @@ describe('site agent session', () => {
     fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 7, attempt: 1, phase: 'train', cohort, weights }));
     const refused = await fake.nextMessage(isReply('round/refuse', 7), 'refusal of round 7 after the agent restart', from);
     expect((refused.body as RoundRefuse).error.code).toBe('REPLAYED');
+  });
+
+  it('does not send what it cannot record: the record file unwritable, the round is answered with nothing', async () => {
+    const path = signedMessagesPath(join(folder.dir, 'state'));
+    renameSync(path, `${path}.aside`);
+    // A folder where the file should be: every append fails (also as root, unlike a read-only file).
+    mkdirSync(path);
+    try {
+      // This agent was restarted: it needs the manifest again, or round 8 would be a refusal anyway.
+      fake.send(SITE, createEnvelope('task/manifest', { hash: tiny.hash, json: tiny.json }));
+      fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 8, attempt: 1, phase: 'train', cohort, weights }));
+      await until(() => agentEvents.some((e) => e.kind === 'replied' && e.reply.round === 8), 'the agent giving up on round 8');
+      const replied = agentEvents.find((e) => e.kind === 'replied' && e.reply.round === 8);
+      // The update could not be recorded; the refusal standing in for it could not be either.
+      expect(replied).toMatchObject({ reply: { type: 'round/refuse', error: { code: 'INTERNAL', message: 'the site could not record its answer, so it did not send it' } }, delivered: false });
+    } finally {
+      rmdirSync(path);
+      renameSync(`${path}.aside`, path);
+    }
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 9, attempt: 1, phase: 'train', cohort, weights }));
+    await fake.nextMessage(isReply('update/submit', 9), 'update for round 9');
+    // Frames arrive in order: nothing for round 8 came before round 9's answer.
+    expect(fake.messages().filter((e) => (e.body as { round?: number }).round === 8 && e.type !== 'round/start')).toEqual([]);
+  });
+
+  it('kept a record of every signed message it sent, with the digest the coordinator computes', () => {
+    const path = signedMessagesPath(join(folder.dir, 'state'));
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const { records, damaged } = readSignedMessages(join(folder.dir, 'state'));
+    expect(damaged).toEqual([]);
+    const sent = [...earlier, ...fake.messages()].filter((e) => isSignedType(e.type) && e.type !== 'round/start');
+    expect(sent.length).toBeGreaterThan(10);
+    expect(records.length).toBe(sent.length);
+    for (const env of sent) {
+      // Exactly what the coordinator logs: the digest of the decoded message, re-encoded.
+      const context = signingContext(env);
+      const digest = auditDigestHex(signingDigest(context, encodeBody(env.body)));
+      const body = env.body as { round: number; attempt: number };
+      expect(records).toContainEqual({ at: expect.any(Number), run: null, type: env.type, round: body.round, attempt: body.attempt, phase: context.phase, digest });
+    }
+    // The run named in the signed round config is the record's run.
+    expect(records.filter((r) => r.run === 'run-2').map((r) => r.type)).toEqual(['update/submit', 'round/refuse']);
   });
 });

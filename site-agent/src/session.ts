@@ -15,6 +15,7 @@ import {
   PROTOCOL_VERSION,
   type Codec,
   type Envelope,
+  type SiteStatus,
 } from '@cohortfl/wire';
 import { Backoff, RECONNECT } from './backoff.js';
 
@@ -38,8 +39,8 @@ export interface SessionOptions {
   onUndecodable(error: unknown, connection: number): void;
   /** A handshake this site refused (counted by reason); the session closes and retries with backoff. */
   onHandshakeRefused(reason: string, message: string): void;
-  /** The status sent right after welcome (default `{ ready: true }`): readiness and ε spent. */
-  status?(): { ready: boolean; epsilonSpent?: number };
+  /** The status sent right after welcome (default `{ ready: true }`): readiness, ε, the policy summary. */
+  status?(): SiteStatus;
 }
 
 type Stage = 'idle' | 'hello' | 'auth' | 'open';

@@ -1,22 +1,17 @@
 /**
  * The site's privacy budget while it runs: the one ledger every SiteRunner of
  * every task is charged to, stored after each charge, and what the site tells
- * the coordinator about it (`status {ready, epsilonSpent}`). Once a round is
+ * the coordinator about it (`status {ready, epsilonSpent, epsilonBudget}`). Once a round is
  * refused for lack of budget the site reports itself not ready, so the
  * coordinator stops selecting it; a restart (e.g. with a new budget) clears that.
  */
 import type { Logger } from 'pino';
 import type { Ledger } from '@cohortfl/privacy';
 import type { SitePrivacy } from '@cohortfl/protocol';
-import type { SiteMessage } from '@cohortfl/wire';
+import type { SiteMessage, SiteStatus } from '@cohortfl/wire';
 import type { PrivacyBudget } from './config-schema.js';
 import type { SiteMetrics } from './metrics.js';
 import { ledgerPath, loadLedger, saveLedger } from './privacy-ledger.js';
-
-export interface SiteStatus {
-  ready: boolean;
-  epsilonSpent?: number;
-}
 
 export interface SiteBudgetOptions {
   stateDir: string;
@@ -52,8 +47,9 @@ export class SiteBudget {
     return Number.isFinite(e) && e > 0 ? e : 0;
   }
 
+  /** Readiness and ε: spent so far, and the policy's `epsilonMax` it is spent against. */
   status(): SiteStatus {
-    return { ready: !this.exhausted, epsilonSpent: this.epsilonSpent() };
+    return { ready: !this.exhausted, epsilonSpent: this.epsilonSpent(), epsilonBudget: this.options.budget.epsilonMax };
   }
 
   /** Watches the site's answers for refusals the budget caused. */

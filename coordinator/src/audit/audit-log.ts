@@ -1,5 +1,5 @@
 /** Appending to and exporting the coordinator's signed, hash-chained audit log (README: "Audit log"). */
-import { AUDIT_FORMAT, encodePublicKey, signAuditEntry, type AuditEntry, type AuditLog, type Identity } from '@cohortfl/identity';
+import { AUDIT_FORMAT, AUDIT_MESSAGE_ACCEPTED, encodePublicKey, signAuditEntry, type AuditEntry, type AuditLog, type Identity } from '@cohortfl/identity';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';
 
@@ -9,9 +9,12 @@ export const AUDIT_KINDS = {
   SITE_REVOKED: 'site.revoked',
   TASK_PUBLISHED: 'task.published',
   RUN_STARTED: 'run.started',
+  RUN_STOPPED: 'run.stopped',
+  ROUND_STARTED: 'round.started',
   ROUND_COMPLETED: 'round.completed',
-  MESSAGE_ACCEPTED: 'message.accepted',
+  MESSAGE_ACCEPTED: AUDIT_MESSAGE_ACCEPTED,
   MESSAGE_REFUSED: 'message.refused',
+  PRIVACY_REPORTED: 'privacy.reported',
 } as const;
 export type AuditKind = (typeof AUDIT_KINDS)[keyof typeof AUDIT_KINDS];
 

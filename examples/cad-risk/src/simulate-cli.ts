@@ -4,6 +4,7 @@
  * process, with the pooled and local-only references it is judged against.
  */
 import { writeFileSync } from 'node:fs';
+import { renderReportHtml } from '@cohortfl/dashboard';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
@@ -11,12 +12,14 @@ import { initBackend, simulate, trainLocalOnly, trainPooled } from '@cohortfl/sd
 import { parseStrategySpec } from '@cohortfl/strategies';
 import { exitCodeFor } from '@cohortfl/wire';
 import { DEFAULT_DATA_DIR, ensureConsortium } from './consortium.js';
+import { simulationReportInput } from './simulation-report.js';
 import { cadRiskTask } from './task.js';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
+    report: { type: 'string' },
     plaintext: { type: 'boolean', default: false },
     loso: { type: 'boolean', default: false },
     q: { type: 'string', default: '1' },
@@ -36,7 +39,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`Usage: pnpm simulate [--json] [--out result.json] [--plaintext] [--loso] [--dp site|patient [--epsilon 8] [--delta 1e-5]] [--rounds 20] [--seed 7] [--strategy fedavg|fedprox|fedadam|fedyogi|fedadagrad|fedmedian|trimmedmean|qfedavg [--q 1] [--lipschitz 0.2]]
+  console.log(`Usage: pnpm simulate [--json] [--out result.json] [--report report.html] [--plaintext] [--loso] [--dp site|patient [--epsilon 8] [--delta 1e-5]] [--rounds 20] [--seed 7] [--strategy fedavg|fedprox|fedadam|fedyogi|fedadagrad|fedmedian|trimmedmean|qfedavg [--q 1] [--lipschitz 0.2]]
                      [--dropout 0..1] [--stragglers 0..1] [--data <dir>]
 Runs the cad-risk federation of 5 synthetic hospitals in one process and compares it with
 the same model trained centrally (pooled) and with each hospital's own model (local only).
@@ -46,7 +49,8 @@ differential privacy calibrated so the whole run spends --epsilon at --delta (si
 each hospital's whole data; patient-level: DP-SGD at every hospital), and the JSON gains a
 privacy section with ε spent per site and the AUC with and without DP. --loso adds
 leave-one-site-out external validation: each hospital's AUC under a model trained
-without it.`);
+without it. --report writes a self-contained HTML page with the charts of the
+coordinator's dashboard (loss and AUC by round, per-site AUC, subgroup AUC gaps).`);
   process.exit(0);
 }
 
@@ -87,6 +91,8 @@ async function main(): Promise<void> {
     cliProgress.Presets.shades_classic,
   );
   let barStarted = false;
+  const federatedStartedAt = Date.now();
+  const roundFinishedAt: number[] = [];
   const result = await simulate(task, {
     sites,
     rounds,
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
       if (e.kind === 'round-failed') log(`  round ${e.round} attempt ${e.attempt} failed: ${e.message}`);
     },
     onRound: (r) => {
+      roundFinishedAt.push(Date.now());
       if (!barStarted) {
         bar.start(rounds, 0, { phase: 'federated', auc: '-' });
         barStarted = true;
@@ -158,6 +165,25 @@ async function main(): Promise<void> {
     seconds: (performance.now() - started) / 1000,
   };
   if (values.out) writeFileSync(values.out, `${JSON.stringify(summary, null, 2)}\n`);
+  if (values.report) {
+    const html = renderReportHtml(
+      simulationReportInput(result, {
+        title: `Simulation: ${task.name} ${task.version}`,
+        startedAt: federatedStartedAt,
+        roundFinishedAt,
+        pooledAuc: pooled.auc,
+        bestLocalAuc: bestLocal,
+        facts: [
+          { label: 'Strategy', value: task.strategy.name },
+          { label: 'Secure aggregation', value: secure ? 'on' : 'off' },
+          { label: 'Differential privacy', value: privacy ? `${privacy.unit}-level, ε = ${privacy.targetEpsilon}, δ = ${privacy.delta}` : 'off' },
+          { label: 'Seed', value: String(seed) },
+        ],
+      }),
+    );
+    writeFileSync(values.report, html);
+    log(`cad-risk: wrote the HTML report to ${values.report}`);
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;

@@ -7,13 +7,16 @@ const coordinator = seeded(1);
 const intruder = seeded(90);
 const DIGEST = 'ab'.repeat(64);
 
-function chain(secretKey = coordinator.secretKey): AuditLog {
-  const inputs: Array<{ kind: string; site: string | null; data: unknown }> = [
+type Input = { kind: string; site: string | null; data: unknown };
+
+function chain(secretKey = coordinator.secretKey, more: Input[] = []): AuditLog {
+  const inputs: Input[] = [
     { kind: 'site.enrolled', site: 'hospital-a', data: { publicKey: 'x' } },
     { kind: 'task.published', site: null, data: { hash: 'c'.repeat(64), name: 'cad' } },
     { kind: 'run.started', site: null, data: { run: 1, rounds: 2 } },
-    { kind: 'site.message', site: 'hospital-a', data: { type: 'update/submit', round: 1, attempt: 1, phase: 'train', digest: DIGEST } },
+    { kind: 'message.accepted', site: 'hospital-a', data: { run: 1, type: 'update/submit', round: 1, attempt: 1, phase: 'train', digest: DIGEST } },
     { kind: 'round.completed', site: null, data: { round: 1, attempt: 1, trained: ['hospital-a'], failures: [] } },
+    ...more,
   ];
   const entries: AuditEntry[] = [];
   inputs.forEach((input, i) => {
@@ -99,14 +102,80 @@ describe('audit chain', () => {
     expect(problemsOf(log)[0]).toBe('seq 1: hash is not 64 lowercase hex characters');
   });
 
-  it('compares digests with the site\'s own records', () => {
-    const mine = { kind: 'update/submit', round: 1, attempt: 1, digest: DIGEST };
-    expect(verify(chain(), { site: 'hospital-a', siteRecords: [mine] }).ok).toBe(true);
-    const other = { ...mine, digest: 'ef'.repeat(64) };
-    expect(problemsOf(chain(), { site: 'hospital-a', siteRecords: [other] })).toEqual([
-      `seq 4: the log records digest ${DIGEST} for update/submit round 1 attempt 1 of hospital-a, but the site signed ${other.digest}`,
-    ]);
-    // Another site's records say nothing about hospital-a's entries.
-    expect(verify(chain(), { site: 'hospital-b', siteRecords: [other] }).ok).toBe(true);
+  describe('against the site\'s own records', () => {
+    const mine = { run: 1, type: 'update/submit', round: 1, attempt: 1, phase: 'train', digest: DIGEST };
+    const accepted = (data: Record<string, unknown>, site = 'hospital-a'): Input => ({ kind: 'message.accepted', site, data });
+    const evalResult = { run: 1, type: 'eval/result', round: 1, attempt: 1, phase: 'evaluate', digest: '12'.repeat(64) };
+
+    it('a clean log whose entries for the site all match its records verifies, without notes', () => {
+      const log = chain(coordinator.secretKey, [accepted(evalResult)]);
+      expect(verify(log, { site: 'hospital-a', siteRecords: [mine, evalResult] })).toEqual({ ok: true, entries: log.entries });
+      // Another site's records say nothing about hospital-a's entries.
+      expect(verify(chain(), { site: 'hospital-b', siteRecords: [] })).toEqual({ ok: true, entries: chain().entries });
+    });
+
+    it('catches a digest the coordinator replaced and re-signed, though chain and signatures verify', () => {
+      const forged = chain(coordinator.secretKey);
+      const replaced = 'cd'.repeat(64);
+      const entries: AuditEntry[] = [];
+      for (const e of forged.entries) {
+        const data = e.seq === 4 ? { ...(e.data as object), digest: replaced } : e.data;
+        entries.push(signAuditEntry(coordinator.secretKey, { seq: e.seq, at: e.at, kind: e.kind, site: e.site, data, prevHash: entries.at(-1)?.hash ?? AUDIT_GENESIS_HASH }));
+      }
+      const log = { ...forged, entries };
+      expect(verify(log).ok).toBe(true);
+      const verdict = verify(log, { site: 'hospital-a', siteRecords: [mine] });
+      expect(verdict).toEqual({
+        ok: false,
+        problems: [`seq 4: run 1 update/submit round 1 attempt 1 (train) of hospital-a: the log has digest ${replaced}, but hospital-a signed ${DIGEST}`],
+        notes: [expect.stringMatching(/^hospital-a signed run 1 update\/submit round 1 attempt 1 \(train\) \(digest abababababababab…\) but the log has no entry for it/)],
+      });
+    });
+
+    it('flags an entry naming the site that the site has no record of', () => {
+      const log = chain(coordinator.secretKey, [accepted(evalResult)]);
+      expect(problemsOf(log, { site: 'hospital-a', siteRecords: [mine] })).toEqual([
+        `seq 6: run 1 eval/result round 1 attempt 1 (evaluate) of hospital-a: the log has digest ${evalResult.digest}, but hospital-a has no record of signing such a message`,
+      ]);
+      expect(problemsOf(chain(), { site: 'hospital-a', siteRecords: [] })[0]).toMatch(/^seq 4: .*has no record of signing such a message$/);
+    });
+
+    it('reports a record the log lacks as a note, not a problem', () => {
+      const refusal = { run: 1, type: 'round/refuse', round: 2, attempt: 1, phase: 'train', digest: '9f'.repeat(64) };
+      const verdict = verify(chain(), { site: 'hospital-a', siteRecords: [mine, refusal] });
+      expect(verdict.ok).toBe(true);
+      expect(verdict.notes).toEqual([
+        'hospital-a signed run 1 round/refuse round 2 attempt 1 (train) (digest 9f9f9f9f9f9f9f9f…) but the log has no entry for it: lost in transit, refused by the coordinator, or sent after this export',
+      ]);
+    });
+
+    it('keeps the same round and attempt of two runs apart', () => {
+      const run2 = { ...mine, run: 2, digest: '77'.repeat(64) };
+      const log = chain(coordinator.secretKey, [accepted({ ...run2 })]);
+      expect(verify(log, { site: 'hospital-a', siteRecords: [mine, run2] })).toMatchObject({ ok: true });
+      // Run 2's record cannot vouch for run 1's entry, nor the other way round.
+      const swapped = [{ ...mine, run: 2 }, { ...run2, run: 1 }];
+      const problems = problemsOf(log, { site: 'hospital-a', siteRecords: swapped });
+      expect(problems).toHaveLength(2);
+      expect(problems[0]).toBe(`seq 4: run 1 update/submit round 1 attempt 1 (train) of hospital-a: the log has digest ${DIGEST}, but hospital-a signed ${run2.digest}`);
+      expect(problems[1]).toBe(`seq 6: run 2 update/submit round 1 attempt 1 (train) of hospital-a: the log has digest ${run2.digest}, but hospital-a signed ${DIGEST}`);
+    });
+
+    it('accepts any of several records for one message, and requires the phase to agree', () => {
+      const trainRefusal = { run: 1, type: 'round/refuse', round: 1, attempt: 1, phase: 'train', digest: 'aa'.repeat(64) };
+      const evalRefusal = { ...trainRefusal, phase: 'evaluate', digest: 'bb'.repeat(64) };
+      const log = chain(coordinator.secretKey, [accepted(evalRefusal)]);
+      expect(verify(log, { site: 'hospital-a', siteRecords: [mine, trainRefusal, evalRefusal] })).toMatchObject({ ok: true, notes: [expect.stringContaining('(train)')] });
+      expect(problemsOf(log, { site: 'hospital-a', siteRecords: [mine, { ...evalRefusal, phase: 'train' }] })[0]).toMatch(/^seq 6: .*has no record of signing such a message$/);
+    });
+
+    it('flags a malformed accepted entry for the site, and still never throws', () => {
+      const log = chain(coordinator.secretKey, [accepted({ run: 1, type: 'eval/result', round: 'one', digest: 'x' }), { kind: 'message.accepted', site: 'hospital-a', data: null }]);
+      expect(problemsOf(log, { site: 'hospital-a', siteRecords: [mine] })).toEqual([
+        "seq 6: a message.accepted entry for hospital-a lacks a well-formed run, type, round, attempt and digest; it cannot be checked against the site's records",
+        "seq 7: a message.accepted entry for hospital-a lacks a well-formed run, type, round, attempt and digest; it cannot be checked against the site's records",
+      ]);
+      expect(problemsOf({ format: AUDIT_FORMAT, coordinatorPublicKey: encodePublicKey(coordinator.publicKey), entries: [null, 3] }, { site: 'hospital-a', siteRecords: [mine] })).toHaveLength(2);
+    });
   });
 });

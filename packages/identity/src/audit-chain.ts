@@ -35,11 +35,19 @@ export interface AuditLog {
   entries: AuditEntry[];
 }
 
-/** What a site kept of a message it signed; `kind` is the message type, e.g. 'update/submit'. */
+/** The entry kind the coordinator logs for each site message it accepted (data: run, type, round, attempt, phase, digest). */
+export const AUDIT_MESSAGE_ACCEPTED = 'message.accepted';
+
+/** What a site kept of a message it signed. */
 export interface SiteAuditRecord {
-  kind: string;
+  /** The run (`runId` of the coordinator's signed round config), or null when the round named none. */
+  run: number | string | null;
+  /** The message type, e.g. 'update/submit'. */
+  type: string;
   round: number;
   attempt: number;
+  /** The signing context's phase; when both the record and the entry carry one, they must agree. */
+  phase?: string;
   /** Hex of signingDigest(context, body bytes), as the replay guard computes it. */
   digest: string;
 }
@@ -51,7 +59,13 @@ export interface VerifyAuditOptions {
   siteRecords?: readonly SiteAuditRecord[];
 }
 
-export type AuditVerdict = { ok: true; entries: AuditEntry[] } | { ok: false; problems: string[] };
+/**
+ * `problems` fail the log; `notes` (only with site records) are informational: messages
+ * the site signed that the log does not show (lost in transit, refused, or sent after the export).
+ */
+export type AuditVerdict =
+  | { ok: true; entries: AuditEntry[]; notes?: string[] }
+  | { ok: false; problems: string[]; notes?: string[] };
 
 /** JSON with object keys sorted at every depth: one spelling per value. */
 export function canonicalJson(value: unknown): string {
@@ -103,8 +117,9 @@ function shapeProblem(e: unknown, i: number): string | undefined {
 
 /**
  * Checks the chain and every signature; with `site` and `siteRecords`, also that every
- * entry naming that site carries the digest the site recorded for the same message.
- * Never throws: every problem found is listed, each naming the seq it concerns.
+ * `message.accepted` entry naming that site matches a message the site recorded signing:
+ * same run, type, round and attempt, and the same digest. Never throws: every problem
+ * found is listed, each naming the seq it concerns.
  */
 export function verifyAuditLog(json: unknown, options: VerifyAuditOptions): AuditVerdict {
   const problems: string[] = [];
@@ -129,8 +144,14 @@ export function verifyAuditLog(json: unknown, options: VerifyAuditOptions): Audi
     problems.push(...entryProblems(e, prev, i === 0, options));
     prev = e;
   });
-  if (options.site !== undefined && options.siteRecords) problems.push(...siteProblems(entries, options.site, options.siteRecords));
-  return problems.length === 0 ? { ok: true, entries: entries as AuditEntry[] } : { ok: false, problems };
+  let notes: string[] | undefined;
+  if (options.site !== undefined && options.siteRecords) {
+    const site = matchSiteRecords(entries, options.site, options.siteRecords);
+    problems.push(...site.problems);
+    notes = site.notes;
+  }
+  const extra = notes && notes.length > 0 ? { notes } : {};
+  return problems.length === 0 ? { ok: true, entries: entries as AuditEntry[], ...extra } : { ok: false, problems, ...extra };
 }
 
 function entryProblems(e: AuditEntry, prev: AuditEntry | undefined, first: boolean, options: VerifyAuditOptions): string[] {
@@ -154,19 +175,68 @@ function entryProblems(e: AuditEntry, prev: AuditEntry | undefined, first: boole
   return out;
 }
 
-function siteProblems(entries: unknown[], site: string, records: readonly SiteAuditRecord[]): string[] {
-  const out: string[] = [];
+interface LoggedMessage {
+  run: number | string | null;
+  type: string;
+  round: number;
+  attempt: number;
+  phase: string | undefined;
+  digest: string;
+}
+
+/** The message an accepted-message entry names, or undefined when its data is malformed. */
+function loggedMessage(data: unknown): LoggedMessage | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const d = data as Record<string, unknown>;
+  const run = d['run'] ?? null;
+  if (run !== null && typeof run !== 'number' && typeof run !== 'string') return undefined;
+  const { type, round, attempt, phase, digest } = d;
+  if (typeof type !== 'string' || !Number.isSafeInteger(round) || !Number.isSafeInteger(attempt) || typeof digest !== 'string') return undefined;
+  if (phase !== undefined && typeof phase !== 'string') return undefined;
+  return { run, type, round: round as number, attempt: attempt as number, phase, digest };
+}
+
+const describeMessage = (m: Omit<LoggedMessage, 'digest'>): string =>
+  `run ${m.run === null ? '(none)' : String(m.run)} ${m.type} round ${m.round} attempt ${m.attempt}${m.phase === undefined ? '' : ` (${m.phase})`}`;
+
+const sameMessage = (r: SiteAuditRecord, m: LoggedMessage): boolean =>
+  r.run === m.run && r.type === m.type && r.round === m.round && r.attempt === m.attempt && (r.phase === undefined || m.phase === undefined || r.phase === m.phase);
+
+/**
+ * Every accepted message the log attributes to `site` must be one the site signed: a record
+ * with the same run, type, round and attempt and the same digest. A site may hold several
+ * records for one of them (e.g. a refusal of a replayed round/start beside its answer); any
+ * may match. Records no entry matches become notes, not problems.
+ */
+function matchSiteRecords(entries: unknown[], site: string, records: readonly SiteAuditRecord[]): { problems: string[]; notes: string[] } {
+  const problems: string[] = [];
+  const matched = new Set<SiteAuditRecord>();
   for (const raw of entries) {
+    if (typeof raw !== 'object' || raw === null) continue;
     const e = raw as Partial<AuditEntry>;
-    if (e.site !== site || typeof e.data !== 'object' || e.data === null) continue;
-    const d = e.data as Record<string, unknown>;
-    if (typeof d['digest'] !== 'string') continue;
-    const mine = records.find((r) => r.kind === d['type'] && r.round === d['round'] && r.attempt === d['attempt']);
-    if (mine && mine.digest !== d['digest']) {
-      out.push(`seq ${String(e.seq)}: the log records digest ${d['digest']} for ${mine.kind} round ${mine.round} attempt ${mine.attempt} of ${site}, but the site signed ${mine.digest}`);
+    if (e.site !== site || e.kind !== AUDIT_MESSAGE_ACCEPTED) continue;
+    const at = `seq ${String(e.seq)}`;
+    const logged = loggedMessage(e.data);
+    if (!logged) {
+      problems.push(`${at}: a ${AUDIT_MESSAGE_ACCEPTED} entry for ${site} lacks a well-formed run, type, round, attempt and digest; it cannot be checked against the site's records`);
+      continue;
     }
+    const candidates = records.filter((r) => sameMessage(r, logged));
+    const mine = candidates.find((r) => r.digest === logged.digest);
+    if (mine) {
+      matched.add(mine);
+      continue;
+    }
+    problems.push(
+      candidates.length === 0
+        ? `${at}: ${describeMessage(logged)} of ${site}: the log has digest ${logged.digest}, but ${site} has no record of signing such a message`
+        : `${at}: ${describeMessage(logged)} of ${site}: the log has digest ${logged.digest}, but ${site} signed ${candidates.map((r) => r.digest).join(' or ')}`,
+    );
   }
-  return out;
+  const notes = records
+    .filter((r) => !matched.has(r))
+    .map((r) => `${site} signed ${describeMessage({ ...r, phase: r.phase })} (digest ${String(r.digest).slice(0, 16)}…) but the log has no entry for it: lost in transit, refused by the coordinator, or sent after this export`);
+  return { problems, notes };
 }
 
 /** Hex of a signing digest, as audit entries and site records carry it. */

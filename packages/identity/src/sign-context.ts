@@ -14,6 +14,7 @@ export const SIGN_DOMAINS = {
   REFUSE: 'cohortfl/v1/refuse',
   KEYS: 'cohortfl/v1/secagg-keys',
   AUDIT: 'cohortfl/v1/audit',
+  PROVENANCE: 'cohortfl/v1/provenance',
 } as const;
 
 export type SignDomain = (typeof SIGN_DOMAINS)[keyof typeof SIGN_DOMAINS];

@@ -79,7 +79,16 @@ export class CoordinatorRun {
     this.attempt = options.firstAttempt ?? 1;
   }
 
-  get status(): { round: number; attempt: number; phase: Phase | 'idle' | 'done'; secureStep?: SecureStep; cohort: string[]; answered: number } {
+  get status(): {
+    round: number;
+    attempt: number;
+    phase: Phase | 'idle' | 'done';
+    secureStep?: SecureStep;
+    cohort: string[];
+    answered: number;
+    /** The cohort members that answered the open phase (the rest are its stragglers). */
+    answeredSites: string[];
+  } {
     const done = this.round > this.options.rounds;
     const secure = this.current?.secure;
     return {
@@ -89,6 +98,7 @@ export class CoordinatorRun {
       ...(secure ? { secureStep: secure.step } : {}),
       cohort: this.current?.cohort ?? [],
       answered: this.current?.answered.size ?? 0,
+      answeredSites: [...(this.current?.answered ?? [])].sort(),
     };
   }
 

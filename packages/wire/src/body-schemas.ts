@@ -211,6 +211,14 @@ const taskManifest = z.strictObject({
 
 const siteStatus = z.strictObject({
   epsilonSpent: z.number().min(0).optional(),
+  epsilonBudget: z.number().positive().optional(),
+  policy: z
+    .strictObject({
+      minCohortSize: z.number().int().min(0).max(1_000_000),
+      approvedTasks: z.number().int().min(0).max(1_000_000),
+      acceptTasks: z.boolean(),
+    })
+    .optional(),
   ready: z.boolean(),
 }) satisfies z.ZodType<SiteStatus>;
 

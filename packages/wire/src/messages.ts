@@ -168,6 +168,10 @@ export interface TaskManifest {
 /** Site → coordinator: readiness and privacy budget spent so far. */
 export interface SiteStatus {
   epsilonSpent?: number;
+  /** The site's own ε budget (policy.json privacy.epsilonMax), shown to the operator against epsilonSpent. */
+  epsilonBudget?: number;
+  /** A summary of the hospital's policy for the operator's dashboard; the site still enforces it alone. */
+  policy?: { minCohortSize: number; approvedTasks: number; acceptTasks: boolean };
   ready: boolean;
 }
 
