@@ -17,7 +17,7 @@ export interface SnapshotSources {
   now: () => number;
 }
 
-function sitesOf({ store, sessions }: SnapshotSources): SiteView[] {
+function sitesOf({ store, sessions, now }: SnapshotSources): SiteView[] {
   return store.listSites().map((s) => {
     const session = sessions.get(s.name);
     const profile = readSiteProfile(store, s.name);
@@ -28,7 +28,7 @@ function sitesOf({ store, sessions }: SnapshotSources): SiteView[] {
       connected: session !== undefined,
       ready: session?.ready ?? false,
       // A connected site is being seen now; the store keeps when it last authenticated.
-      lastSeen: session ? sources.now() : s.lastSeen,
+      lastSeen: session ? now() : s.lastSeen,
       epsilonSpent: readSiteEpsilon(store, s.name)?.epsilonSpent ?? null,
       epsilonBudget: profile?.epsilonBudget ?? null,
       policy: profile?.policy ?? null,
