@@ -103,6 +103,13 @@ describe('trafficChartConfig', () => {
     expect(cfg.options?.scales?.['ySeconds']?.position).toBe('right');
   });
 
+  it('hides the bytes axis when no round recorded bytes (a simulation), and shows it when one did', () => {
+    const none = trafficChartConfig({ rounds: [round(1, { bytesReceived: null }), round(2, { bytesReceived: null })] });
+    expect(none.options?.scales?.['yBytes']?.display).toBe(false);
+    const some = trafficChartConfig({ rounds: [round(1, { bytesReceived: null }), round(2)] });
+    expect(some.options?.scales?.['yBytes']?.display).toBe(true);
+  });
+
   it('labels the bytes axis in readable units', () => {
     const ticks = trafficChartConfig(makeSeries(1)).options?.scales?.['yBytes']?.ticks as { callback: (v: number) => string };
     expect(ticks.callback.call(undefined as never, 1536)).toBe('1.50 KB');

@@ -175,8 +175,10 @@ export function trafficChartConfig(series: RunSeries): TrafficConfig {
         x: roundAxis,
         yBytes: {
           type: 'linear', position: 'left', beginAtZero: true,
+          // Without any byte counts (a simulation), the axis says so instead of ticking fractions of a byte.
+          display: rounds.some((r) => finiteOrNull(r.bytesReceived) !== null),
           title: { display: true, text: 'Bytes received' },
-          ticks: { callback: (value) => formatBytes(Number(value)) },
+          ticks: { precision: 0, callback: (value) => formatBytes(Number(value)) },
         },
         ySeconds: {
           type: 'linear', position: 'right', beginAtZero: true,

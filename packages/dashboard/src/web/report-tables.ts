@@ -15,14 +15,16 @@ function table(caption: string, head: string[], rows: (string | number)[][], num
 export function summaryTable(input: ReportInput): HTMLTableElement {
   const rounds = input.series.rounds;
   const last = lastScored(rounds);
-  const totalBytes = rounds.reduce((sum, r) => sum + (r.bytesReceived ?? 0), 0);
+  // A run that recorded no bytes (a simulation has no network) says so rather than "0 B".
+  const recorded = rounds.filter((r) => r.bytesReceived !== null);
+  const totalBytes = recorded.reduce((sum, r) => sum + (r.bytesReceived ?? 0), 0);
   const totalMs = rounds.reduce((sum, r) => sum + ((roundSeconds(r) ?? 0) * 1000), 0);
   const rows: string[][] = [
     ['Rounds completed', String(rounds.length)],
     ['Final pooled AUC', last ? `${formatMetric(last.auc)} (round ${last.round})` : '–'],
     ['Final worst-site AUC', formatMetric(last?.worstSiteAuc ?? null)],
     ['Final eval loss', formatMetric(last?.evalLoss ?? null, 4)],
-    ['Update bytes received', formatBytes(totalBytes)],
+    ['Update bytes received', recorded.length === 0 ? 'not recorded' : formatBytes(totalBytes)],
     ['Time in rounds', formatDuration(totalMs)],
     ...(input.facts ?? []).map((f) => [f.label, f.value]),
   ];
