@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { decodePublicKey, readKeyFile } from '@cohortfl/identity';
 import { initBackend } from '@cohortfl/ml';
+import type { SiteWork } from '@cohortfl/protocol';
+import type { Task } from '@cohortfl/sdk';
 import { CohortError, createCodec, createEnvelope, isCohortError, MESSAGE_SENDERS, type Envelope, type SiteMessage, type SiteStatus } from '@cohortfl/wire';
 import { readCa, type SiteConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -35,6 +37,13 @@ export interface SiteAgentOptions {
   onEvent?: (event: SiteAgentEvent) => void;
   /** Give up on a handshake not welcomed within this many ms (default 15000). */
   handshakeTimeoutMs?: number;
+  /**
+   * What the site computes for an approved task, instead of loading `dataDir` and
+   * training on it (the hook for benchmarks and custom pipelines). The policy,
+   * signatures, signed-message records, differential privacy and secure
+   * aggregation around it are unchanged: they live in SiteRunner and the pipeline.
+   */
+  work?: (task: Task) => SiteWork;
 }
 
 export interface SiteAgent {
@@ -86,6 +95,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     logger,
     identitySecretKey: identity.secretKey,
     ...(budget ? { privacy: budget.privacy } : {}),
+    ...(options.work ? { work: options.work } : {}),
   });
 
   let server: MetricsServer | undefined;

@@ -21,6 +21,8 @@ export interface TaskRegistryOptions {
   identitySecretKey: Uint8Array;
   /** The site's one privacy ledger, shared by the runners of every task (the budget covers them all). */
   privacy?: SitePrivacy;
+  /** Replaces the data-backed work (no data is loaded): see SiteAgentOptions.work. */
+  work?: (task: Task) => SiteWork;
 }
 
 interface TaskEntry {
@@ -58,7 +60,7 @@ export class TaskRegistry {
     const { manifest } = parseManifest(json, hash);
     const entry: TaskEntry = { hash, task: manifest.task, approved: isApproved(this.options.policy, hash), runners: new Map() };
     this.tasks.set(hash, entry);
-    if (entry.approved) {
+    if (entry.approved && !this.options.work) {
       this.dataFor(entry).catch(() => {
         // Logged in dataFor; the next round retries the load and refuses with the error meanwhile.
       });
@@ -79,7 +81,7 @@ export class TaskRegistry {
     let runner = entry.runners.get(scope);
     if (runner === undefined) {
       runner = this.runner(
-        createSiteWork({
+        this.options.work?.(entry.task) ?? createSiteWork({
           task: entry.task,
           site: this.options.site,
           dataset: () => this.dataFor(entry),

@@ -3,7 +3,7 @@
  * round removed, reordered or changed after the fact breaks every later link.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '@cohortfl/identity';
+import { canonicalJson } from '@cohortfl/wire';
 
 /** `prev` of round 1's link. */
 export const PROVENANCE_GENESIS_HASH = '0'.repeat(64);

@@ -1,7 +1,7 @@
 /** Signing a provenance record with the coordinator key, domain-separated from every other signature. */
 import { createHash } from 'node:crypto';
-import { canonicalJson, encodePublicKey, SIGN_DOMAINS, signPayload, type SignContext } from '@cohortfl/identity';
-import { CohortError } from '@cohortfl/wire';
+import { encodePublicKey, SIGN_DOMAINS, signPayload, type SignContext } from '@cohortfl/identity';
+import { canonicalJson, CohortError } from '@cohortfl/wire';
 import type { ProvenanceRecord, UnsignedProvenanceRecord } from './types.js';
 
 /** The record without its signature: what the signature covers. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIT_FORMAT, AUDIT_GENESIS_HASH, canonicalJson, signAuditEntry, verifyAuditLog, type AuditEntry, type AuditLog } from './audit-chain.js';
+import { AUDIT_FORMAT, AUDIT_GENESIS_HASH, auditEntryHash, signAuditEntry, verifyAuditLog, type AuditEntry, type AuditLog } from './audit-chain.js';
 import { encodePublicKey, identityFromSeed } from './keys.js';
 
 const seeded = (start: number) => identityFromSeed(Uint8Array.from({ length: 32 }, (_, i) => (start + i) & 0xff));
@@ -34,8 +34,11 @@ const problemsOf = (log: unknown, extra = {}) => {
 };
 
 describe('audit chain', () => {
-  it('canonical JSON sorts keys at every depth', () => {
-    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}');
+  it('hashes the canonical JSON of the fields: key order does not matter, and a NaN metric is written null', () => {
+    const fields = { seq: 1, at: 5, kind: 'round.completed', site: null, data: { b: 1, a: { auc: Number.NaN } }, prevHash: AUDIT_GENESIS_HASH };
+    const reordered = { prevHash: AUDIT_GENESIS_HASH, data: { a: { auc: null }, b: 1 }, site: null, kind: 'round.completed', at: 5, seq: 1 };
+    expect(auditEntryHash(fields)).toBe(auditEntryHash(reordered));
+    expect(auditEntryHash(fields)).not.toBe(auditEntryHash({ ...fields, data: { b: 2, a: { auc: null } } }));
   });
 
   it('a clean log verifies, also after a JSON round trip', () => {

@@ -7,6 +7,7 @@ import { decodeBase64Strict, encodeBase64, decodeHexStrict, encodeHex } from './
 import { encodePublicKey } from './keys.js';
 import { SIGN_DOMAINS, type SignContext } from './sign-context.js';
 import { signPayload, verifyPayload } from './signature.js';
+import { canonicalJson } from '@cohortfl/wire';
 
 export const AUDIT_FORMAT = 'cohortfl-audit/1';
 /** prevHash of the first entry. */
@@ -67,22 +68,14 @@ export type AuditVerdict =
   | { ok: true; entries: AuditEntry[]; notes?: string[] }
   | { ok: false; problems: string[]; notes?: string[] };
 
-/** JSON with object keys sorted at every depth: one spelling per value. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
-  return out;
+/** An entry's canonical JSON: a NaN metric is written null, so logging never fails on one. */
+function entryJson(value: unknown): string {
+  return canonicalJson(value, { nonFinite: 'null', what: 'an audit entry' });
 }
 
 export function auditEntryHash(fields: AuditFields): string {
   const { seq, at, kind, site, data, prevHash } = fields;
-  return createHash('sha256').update(canonicalJson({ seq, at, kind, site, data, prevHash }), 'utf8').digest('hex');
+  return createHash('sha256').update(entryJson({ seq, at, kind, site, data, prevHash }), 'utf8').digest('hex');
 }
 
 function auditContext(seq: number): SignContext {
@@ -91,7 +84,7 @@ function auditContext(seq: number): SignContext {
 
 /** Hash and sign one entry. `data` is normalized through JSON first, so what is hashed is what is stored. */
 export function signAuditEntry(secretKey: Uint8Array, fields: AuditFields): AuditEntry {
-  const normalized: AuditFields = { ...fields, data: JSON.parse(canonicalJson(fields.data) ?? 'null') as unknown };
+  const normalized: AuditFields = { ...fields, data: JSON.parse(fields.data === undefined ? 'null' : entryJson(fields.data)) as unknown };
   const hash = auditEntryHash(normalized);
   const sig = encodeBase64(signPayload(secretKey, auditContext(fields.seq), decodeHexStrict(hash)!));
   return { ...normalized, hash, sig };

@@ -3,7 +3,6 @@ export type { PrivacySpec, ResolvedPrivacy, ResolvedSecureAggregation, SecureAgg
 export { roundPrivacyFor, secureOptionsFor } from './secure-options.js';
 export { buildManifest, parseManifest, MANIFEST_FORMAT } from './manifest.js';
 export type { BuiltManifest, Manifest } from './manifest.js';
-export { canonicalJson } from './canonical-json.js';
 export { simulate } from './simulate.js';
 export type { RoundSummary, SimulateOptions, SimulationEvent, SimulationResult } from './simulate.js';
 export { trainLocalOnly, trainPooled } from './baselines.js';

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { initBackend, mlp } from '@cohortfl/ml';
 import { buildManifest, parseManifest } from './manifest.js';
 import { defineTask, type TaskDefinition } from './define-task.js';
-import { canonicalJson } from './canonical-json.js';
 
 const definition = (): TaskDefinition => ({
   name: 'toy-risk',
@@ -103,14 +102,5 @@ describe('defineTask', () => {
     for (const [override, message] of bad) {
       expect(() => defineTask({ ...definition(), ...override }), String(message)).toThrow(message);
     }
-  });
-});
-
-describe('canonicalJson', () => {
-  it('sorts keys, drops undefined, and refuses what JSON cannot carry', () => {
-    expect(canonicalJson({ b: 1, a: [true, null, 'x'], c: undefined })).toBe('{"a":[true,null,"x"],"b":1}');
-    expect(() => canonicalJson({ a: Number.NaN })).toThrow(/finite/);
-    expect(() => canonicalJson({ f: () => 1 })).toThrow(/no code/);
-    expect(() => canonicalJson({ d: new Date(0) })).toThrow(/plain JSON/);
   });
 });

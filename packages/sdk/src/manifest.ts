@@ -4,8 +4,7 @@
  * follow from the topology and the seed.
  */
 import { createHash } from 'node:crypto';
-import { CohortError } from '@cohortfl/wire';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, CohortError } from '@cohortfl/wire';
 import type { Task } from './define-task.js';
 
 export const MANIFEST_FORMAT = 'cohortfl-task/1' as const;
@@ -25,7 +24,8 @@ export interface BuiltManifest {
 
 export function buildManifest(task: Task): BuiltManifest {
   const manifest: Manifest = { format: MANIFEST_FORMAT, task };
-  const json = canonicalJson(manifest);
+  // No code ships to a hospital: a manifest is plain JSON, and its canonical bytes are what is hashed and approved.
+  const json = canonicalJson(manifest, { code: 'TASK_INVALID', what: 'a manifest' });
   return { manifest: JSON.parse(json) as Manifest, json, hash: createHash('sha256').update(json, 'utf8').digest('hex') };
 }
 

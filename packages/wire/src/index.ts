@@ -54,3 +54,5 @@ export type { SplitWeights } from './chunking.js';
 export { ChunkAssembler } from './chunk-assembler.js';
 export type { ChunkAssemblerOptions } from './chunk-assembler.js';
 export { createSeededRandom } from './seeded-random.js';
+export { canonicalJson } from './canonical-json.js';
+export type { CanonicalJsonOptions } from './canonical-json.js';
