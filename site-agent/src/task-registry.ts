@@ -52,7 +52,7 @@ export class TaskRegistry {
 
   /**
    * Records a received manifest (TASK_INVALID if it does not hash to `hash`).
-   * For an approved task, starts loading the data in the background.
+   * For an approved task, starts loading the data in the background (unless a custom work replaces it).
    * Returns false when the manifest was already known.
    */
   addManifest(hash: string, json: string): boolean {

@@ -1,22 +1,11 @@
 /** Seeded, small series for the tests (and for looking at the pages by eye). */
+import { createSeededRandom } from '@cohortfl/wire';
 import type { ReportInput, RunSeries, SeriesRound } from './types.js';
-
-/** mulberry32: a tiny deterministic PRNG, so fixtures are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const SITES = ['hospital-a', 'hospital-b', 'hospital-c'] as const;
 
 export function makeSeries(rounds: number, seed = 7, sites: readonly string[] = SITES): RunSeries {
-  const rand = seededRandom(seed);
+  const rand = createSeededRandom(seed);
   const t0 = Date.UTC(2025, 0, 1, 12);
   const out: SeriesRound[] = [];
   for (let r = 1; r <= rounds; r += 1) {
