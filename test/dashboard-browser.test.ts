@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { cli, COORDINATOR_CLI, ROOT } from './support/consortium.js';
 
@@ -18,6 +18,7 @@ const SCREENSHOT = join(ROOT, '.cohortfl', 'screenshots', 'dashboard.png');
 let demo: ChildProcess | undefined;
 let demoOutput = '';
 let browser: Browser | undefined;
+let page: Page | undefined;
 const state = mkdtempSync(join(tmpdir(), 'cohortfl-dashboard-'));
 
 afterAll(async () => {
@@ -32,7 +33,8 @@ afterAll(async () => {
 
 /** Starts `pnpm demo` (its script, directly) and resolves with the dashboard URL it prints. */
 function startDemo(rounds: number): Promise<string> {
-  demo = spawn(process.execPath, [join(ROOT, 'scripts', 'demo.mjs'), '--rounds', String(rounds), '--sites', '3', '--state', state], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // --keep: the coordinator stays up after the run, so the operator's controls can be used on it.
+  demo = spawn(process.execPath, [join(ROOT, 'scripts', 'demo.mjs'), '--rounds', String(rounds), '--sites', '3', '--state', state, '--keep'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the demo printed no dashboard URL within 120 s:\n${demoOutput}`)), 120_000);
     const onData = (chunk: Buffer) => {
@@ -49,6 +51,20 @@ function startDemo(rounds: number): Promise<string> {
   });
 }
 
+/** Resolves once the demo has printed a line matching `pattern`. */
+function waitForDemo(pattern: RegExp, timeoutMs = 120_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const end = Date.now() + timeoutMs;
+    const check = () => {
+      if (pattern.test(demoOutput)) return resolve();
+      if (demo?.exitCode !== null) return reject(new Error(`the demo exited (${demo?.exitCode}) before printing ${pattern}:\n${demoOutput}`));
+      if (Date.now() > end) return reject(new Error(`the demo did not print ${pattern} within ${timeoutMs} ms:\n${demoOutput}`));
+      setTimeout(check, 100);
+    };
+    check();
+  });
+}
+
 describe('the dashboard in headless Chromium during a demo run', () => {
   it('signs in, sees the round advance live, draws the charts and takes a screenshot', async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does this)`).toBe(true);
@@ -59,7 +75,7 @@ describe('the dashboard in headless Chromium during a demo run', () => {
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
     });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => {
@@ -82,7 +98,7 @@ describe('the dashboard in headless Chromium during a demo run', () => {
     await page.click('#login');
     await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.textContent?.trim() === 'live', undefined, { timeout: 30_000 });
 
-    const roundNow = async () => Number((await page.textContent('[data-testid=round]'))?.trim() || '0');
+    const roundNow = async () => Number((await page!.textContent('[data-testid=round]'))?.trim() || '0');
     // Wait for a round to be shown, then for a later one: pushed over the socket, not reloaded.
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=round]')?.textContent?.trim() || '0') >= 1, undefined, { timeout: 90_000 });
     const first = await roundNow();
@@ -115,10 +131,25 @@ describe('the dashboard in headless Chromium during a demo run', () => {
     expect(errors).toEqual([]);
   });
 
+  it('the operator starts a run from the page and stops it', async () => {
+    expect(page, 'the test above signs in').toBeDefined();
+    const p = page!;
+    await waitForDemo(/still serving for the dashboard/);
+    await p.waitForFunction(() => document.querySelector('#run-status')?.textContent?.trim() === 'completed', undefined, { timeout: 30_000 });
+    await p.fill('#start-rounds', '50');
+    await p.click('#start');
+    await p.waitForFunction(() => document.querySelector('[data-testid=run-id]')?.textContent?.trim() === '2', undefined, { timeout: 30_000 });
+    await p.waitForFunction(() => document.querySelector('#run-status')?.textContent?.trim() === 'running', undefined, { timeout: 30_000 });
+    expect(Number(await p.textContent('[data-testid=rounds]'))).toBe(50);
+    p.once('dialog', (dialog) => void dialog.accept());
+    await p.click('#stop');
+    await p.waitForFunction(() => document.querySelector('#run-status')?.textContent?.trim() === 'aborted', undefined, { timeout: 30_000 });
+    expect(await p.textContent('#run-message')).toMatch(/stopped by the operator/);
+  });
+
   it('after the demo run: its provenance JSON validates against the documented schema and its signature verifies', async () => {
     expect(demo, 'the browser test above starts the demo').toBeDefined();
-    if (demo!.exitCode === null) await new Promise((r) => demo!.once('exit', r));
-    expect(demo!.exitCode, demoOutput).toBe(0);
+    await waitForDemo(/still serving for the dashboard/);
     expect(demoOutput).toMatch(/run 1 completed: 12 rounds/);
     const coordDir = join(state, 'coordinator');
     const out = join(state, 'provenance.json');
