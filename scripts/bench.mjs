@@ -9,6 +9,7 @@ const BENCHES = {
   load: { what: 'site data loading (10,000 patients × 5,000 variants)', script: 'packages/data/scripts/bench-load.mjs' },
   train: { what: 'local training throughput (trainLocal, 2,000 × 250)', script: 'packages/ml/scripts/bench-train.mjs' },
   secagg: { what: 'secure aggregation: client and server time, bytes per site, against plaintext', script: 'packages/secagg/scripts/bench-secagg.mjs' },
+  rounds: { what: 'whole federated rounds over real sockets on loopback (coordinator + site agents), against Flower', script: 'scripts/bench-rounds.mjs' },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,0 +1,231 @@
+// One measured configuration of `pnpm bench rounds`: a real coordinator (`cohort-coordinator
+// serve`, its own process) with a fresh data directory, enrolled sites with real keys,
+// policies and configs, site agents in child processes (bench-round-site.mjs), a run of
+// 1 + R rounds started through the admin API, and the figures read back from the store
+// (GET /api/runs/:id), the coordinator's log lines, its /metrics and the sites' byte counts.
+import { fork, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = (...p) => join(root, ...p);
+const coordinatorLib = await import(dist('coordinator', 'dist', 'index.js'));
+const sdk = await import(dist('packages', 'sdk', 'dist', 'index.js'));
+const ml = await import(dist('packages', 'ml', 'dist', 'index.js'));
+const identity = await import(dist('packages', 'identity', 'dist', 'index.js'));
+const COORDINATOR_CLI = dist('coordinator', 'dist', 'cli.js');
+const SITE_CHILD = dist('scripts', 'bench-round-site.mjs');
+// The task's model is built (to its topology) in this process too.
+await sdk.initBackend(undefined, { quiet: true });
+
+/** Seven numeric features and one hidden layer of h units: (7 + 2)·h + 1 parameters, so P = 9h + 1 exactly. */
+const FEATURES = 7;
+export const hiddenFor = (params) => (params - 1) / (FEATURES + 2);
+
+export function buildTask({ name, params, sites, secure, dp, rounds }) {
+  const h = hiddenFor(params);
+  if (!Number.isInteger(h)) throw new Error(`P = ${params} is not 9h + 1`);
+  return sdk.buildManifest(
+    sdk.defineTask({
+      name,
+      version: '1.0.0',
+      model: ({ inputDim }) => sdk.mlp({ inputDim, hidden: [h] }),
+      schema: { label: { name: 'y' }, clinical: Array.from({ length: FEATURES }, (_, i) => ({ name: `f${i + 1}`, type: 'number' })) },
+      training: { epochs: 1, batchSize: 32, optimizer: 'sgd', learningRate: 0.1 },
+      strategy: { name: 'fedavg' },
+      rounds,
+      // Every site in every round, like Flower's fraction_fit = 1 with min clients = all.
+      minSites: sites,
+      seed: 1,
+      timeouts: { train: 120, evaluate: 120 },
+      secureAggregation: secure ? { stepTimeout: 60 } : false,
+      ...(dp ? { privacy: { unit: 'site', clip: 1, noiseMultiplier: 1 } } : {}),
+    }),
+  );
+}
+
+/** Runs the configuration; `track` registers child processes and temp dirs for cleanup. */
+export async function runConfiguration(row, { track, progress, perProcess, cpuProf }) {
+  const rounds = 1 + row.rounds;
+  const dir = mkdtempSync(join(tmpdir(), 'cohortfl-bench-rounds-'));
+  track.dir(dir);
+  const logs = join(dir, 'logs');
+  mkdirSync(logs);
+  track.logs(logs);
+  const coordDir = join(dir, 'coordinator');
+  const init = await coordinatorLib.initCoordinator(coordDir);
+  const configPath = join(coordDir, 'config.json');
+  writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), logLevel: 'info', retryDelayMs: 500 }, null, 2));
+  const cli = async (args) => {
+    const err = [];
+    const code = await coordinatorLib.runCli([...args, '--data-dir', coordDir], { out: () => {}, err: (l) => err.push(l), env: {} });
+    if (code !== 0) throw new Error(`cohort-coordinator ${args.join(' ')} failed (${code}): ${err.join('\n')}`);
+  };
+
+  const name = `bench-${row.id}`;
+  const built = buildTask({ name, params: row.params, sites: row.sites, secure: row.secure, dp: row.dp, rounds });
+  const exact = await ml.countParameters(built.manifest.task.model);
+  if (exact !== row.params) throw new Error(`the model has ${exact} parameters, expected ${row.params}`);
+  const manifestPath = join(dir, 'task.manifest.json');
+  writeFileSync(manifestPath, built.json);
+
+  // Each hospital: a key, a policy approving this task's hash, a config. dataDir must exist
+  // (config validation), but it stays empty: the bench's work loads nothing.
+  const sites = [];
+  for (let i = 0; i < row.sites; i++) {
+    const siteName = `site-${String(i + 1).padStart(2, '0')}`;
+    const siteDir = join(dir, 'sites', siteName);
+    mkdirSync(join(siteDir, 'empty-data'), { recursive: true });
+    const id = identity.generateIdentity();
+    identity.writeKeyFile(join(siteDir, 'site.key'), id);
+    await cli(['sites', 'add', siteName, '--public-key', identity.encodePublicKey(id.publicKey)]);
+    // With DP the hospital also sets a budget (ledger written and fsynced every round), as one demanding DP would.
+    const privacy = row.dp ? { privacy: { epsilonMax: 1000, delta: 1e-5 } } : {};
+    writeFileSync(join(siteDir, 'policy.json'), JSON.stringify({ acceptTasks: true, approvedTaskHashes: [built.hash], minCohortSize: 2, ...privacy }));
+    sites.push({ name: siteName, index: i, dir: siteDir });
+  }
+  await cli(['tasks', 'publish', manifestPath]);
+
+  const coordinator = startCoordinator(coordDir, logs, track, cpuProf);
+  const url = await coordinator.listening;
+  for (const s of sites) {
+    s.configPath = join(s.dir, 'site.json');
+    writeFileSync(s.configPath, JSON.stringify({
+      site: s.name,
+      coordinator: { url, publicKey: init.publicKey },
+      keyFile: 'site.key',
+      dataDir: 'empty-data',
+      policy: 'policy.json',
+      stateDir: 'state',
+    }));
+  }
+  const children = [];
+  for (let i = 0; i < sites.length; i += perProcess) {
+    children.push(startSiteChild(sites.slice(i, i + perProcess), join(dir, `sites-${children.length + 1}`), logs, track, cpuProf));
+  }
+  await Promise.all(children.map((c) => c.ready));
+  progress(`${sites.length} site agents authenticated (${children.length} processes); running ${rounds} rounds`);
+
+  const token = readFileSync(join(coordDir, 'admin-token'), 'utf8').trim();
+  const api = async (path, init = {}) => {
+    const res = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${text}`);
+    return path === '/metrics' ? text : JSON.parse(text);
+  };
+  coordinator.onRound = (round, seconds) => progress(`  round ${round}/${rounds}${round === 1 ? ' (warm-up)' : ''}: ${seconds.toFixed(3)} s`);
+  const run = await api('/api/runs', { method: 'POST', body: JSON.stringify({ task: name, rounds }) });
+  await Promise.race([
+    coordinator.runComplete,
+    ...children.map((c) => c.failed),
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`the run did not complete within ${row.deadlineS} s (logs: ${logs})`)), row.deadlineS * 1000).unref()),
+  ]);
+  const detail = await api(`/api/runs/${run.id}`);
+  const metrics = await api('/metrics');
+  const reports = await Promise.all(children.map((c) => c.report()));
+  await Promise.all(children.map((c) => c.stop()));
+  await coordinator.stop();
+  return { rounds, detail, metrics, reports: reports.flatMap((r) => r.sites), stray: reports.reduce((n, r) => n + r.stray, 0), phases: coordinator.phases, backend: coordinator.backend, logs };
+}
+
+function startCoordinator(coordDir, logs, track, cpuProf) {
+  const args = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), COORDINATOR_CLI, 'serve', '--data-dir', coordDir, '--host', '127.0.0.1', '--port', '0'];
+  const child = spawn(process.execPath, args, { env: { ...process.env, COHORTFL_QUIET: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  track.child(child);
+  const log = createWriteStream(join(logs, 'coordinator.log'));
+  const state = { phases: new Map(), backend: undefined, onRound: undefined };
+  let resolveUrl, rejectUrl, resolveDone, rejectDone;
+  const listening = new Promise((res, rej) => ((resolveUrl = res), (rejectUrl = rej)));
+  const runComplete = new Promise((res, rej) => ((resolveDone = res), (rejectDone = rej)));
+  runComplete.catch(() => {});
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+    const m = /listening on (\S+)/.exec(out);
+    if (m) resolveUrl(m[1]);
+  });
+  let buffer = '';
+  child.stderr.on('data', (chunk) => {
+    log.write(chunk);
+    buffer += chunk;
+    let i;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      let e;
+      try {
+        e = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const at = (round) => state.phases.get(round) ?? state.phases.set(round, {}).get(round);
+      if (e.msg === 'TensorFlow.js backend ready') state.backend = e.backend;
+      else if (e.msg === 'phase started') at(e.round)[e.phase] = e.time;
+      else if (e.msg === 'round complete') {
+        at(e.round).complete = e.time;
+        state.onRound?.(e.round, (e.time - at(e.round).train) / 1000);
+      } else if (e.msg === 'run complete') resolveDone();
+      else if (e.msg === 'round attempt failed') rejectDone(new Error(`round ${e.round} attempt ${e.attempt} failed: ${e.code} ${e.reason} (logs: ${logs})`));
+      else if (e.level >= 50) rejectDone(new Error(`coordinator error: ${e.msg} ${e.err?.message ?? ''} (logs: ${logs})`));
+    }
+  });
+  const exited = new Promise((res) => child.once('exit', res));
+  exited.then((code) => {
+    const why = new Error(`the coordinator exited (code ${code}); see ${join(logs, 'coordinator.log')}`);
+    rejectUrl(why);
+    rejectDone(why);
+  });
+  return Object.assign(state, {
+    listening,
+    runComplete,
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  });
+}
+
+function startSiteChild(sites, specBase, logs, track, cpuProf) {
+  const specPath = `${specBase}.json`;
+  writeFileSync(specPath, JSON.stringify({ sites: sites.map(({ name, index, configPath }) => ({ name, index, configPath })) }));
+  const execArgv = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
+  const child = fork(SITE_CHILD, [specPath], { env: { ...process.env, COHORTFL_QUIET: '1' }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv });
+  track.child(child);
+  child.stderr.pipe(createWriteStream(join(logs, `${sites[0].name}+${sites.length - 1}.log`)));
+  const waiters = new Map();
+  let failedWith;
+  const failed = new Promise((_, reject) => (failedWith = reject));
+  failed.catch(() => {});
+  const ready = new Promise((resolve, reject) => {
+    child.on('message', (m) => {
+      if (m.kind === 'ready') resolve();
+      else if (m.kind === 'failed') reject(new Error(m.message));
+      else waiters.get(m.kind)?.(m);
+    });
+    child.once('exit', (code) => {
+      const e = new Error(`a site process (${sites.map((s) => s.name).join(', ')}) exited with code ${code}; see ${logs}`);
+      reject(e);
+      failedWith(e);
+    });
+  });
+  const exited = new Promise((res) => child.once('exit', res));
+  return {
+    ready,
+    failed,
+    report: () => new Promise((resolve) => {
+      waiters.set('report', resolve);
+      child.send({ kind: 'report' });
+    }),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.send({ kind: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
