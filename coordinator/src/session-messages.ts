@@ -4,9 +4,9 @@
  * enrolled key → replay guard → update shape and finiteness → the round engine.
  * A refusal is answered, logged and counted; the connection stays open.
  */
-import { auditDigestHex, decodePublicKey, signingDigest } from '@cohortfl/identity';
-import { signingContext, verifyEnvelope } from '@cohortfl/protocol';
-import { checkUpdate, encodeBody, type Envelope, type SiteMessage, type SiteStatus } from '@cohortfl/wire';
+import { auditDigestHex, decodePublicKey } from '@cohortfl/identity';
+import { signingContext, verifiedDigest } from '@cohortfl/protocol';
+import { checkUpdate, type Envelope, type SiteMessage, type SiteStatus } from '@cohortfl/wire';
 import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import { refuse, type CoordinatorContext } from './context.js';
 import { refusalOf, refusalOfReject, type Refusal } from './refusals.js';
@@ -103,7 +103,9 @@ function roundMessage(
   if (body.site !== site) return no('impersonation', `message names site '${body.site}' but the session is '${site}'`);
   const row = ctx.store.getSite(site);
   if (row?.status !== 'active') return no('revoked', `site '${site}' has been revoked`, true);
-  if (!verifyEnvelope(decodePublicKey(row.publicKey), envelope)) {
+  // The digest the signature covers, computed once: the replay guard and the audit entry reuse it.
+  const digest = verifiedDigest(decodePublicKey(row.publicKey), envelope);
+  if (!digest) {
     return no('bad_signature', `${envelope.type} signature does not verify with the enrolled key of '${site}'`);
   }
   const active = ctx.driver.current;
@@ -116,7 +118,7 @@ function roundMessage(
     return no('replayed', `${envelope.type} for round ${body.round} attempt ${body.attempt}; the current is round ${now.round} attempt ${now.attempt}`);
   }
   const context = signingContext(envelope);
-  const replay = { site, round: body.round, attempt: body.attempt, phase: context.phase, digest: signingDigest(context, encodeBody(body)) };
+  const replay = { site, round: body.round, attempt: body.attempt, phase: context.phase, digest };
   const verdict = active.guard.check(replay);
   if (!verdict.ok) {
     return no(verdict.reason === 'REPLAYED' ? 'replayed' : 'duplicate', `${envelope.type} for round ${body.round} attempt ${body.attempt} was already superseded or seen`);

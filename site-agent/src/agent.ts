@@ -125,7 +125,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     logger,
     maxModelBytes: config.limits.maxModelBytes,
     send: (envelope, connection) => session?.send(envelope, connection),
-    keepRecord: (envelope, start) => appendSignedMessage(config.stateDir, recordOf(envelope, runOf(start))),
+    keepRecord: (envelope, start, digest) => appendSignedMessage(config.stateDir, recordOf(envelope, runOf(start), Date.now(), digest)),
     reject,
     onReply: (reply, delivered) => {
       budget?.onReply(reply);

@@ -6,12 +6,11 @@
  * policy is enforced first; rounds run one at a time, in arrival order.
  */
 import type { Logger } from 'pino';
-import { signingDigest } from '@cohortfl/identity';
-import { enforcePolicy, roundPrivacy, signingContext, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
-import { ChunkAssembler, CohortError, encodeBody, isCohortError, type Envelope, type EnvelopeOf, type RoundStart, type SiteMessage } from '@cohortfl/wire';
+import { enforcePolicy, roundPrivacy, verifiedDigest, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
+import { ChunkAssembler, CohortError, isCohortError, type Envelope, type EnvelopeOf, type RoundStart, type SiteMessage } from '@cohortfl/wire';
 import type { SiteMetrics } from './metrics.js';
 import { reasonOf } from './reasons.js';
-import { refusalFor, signedReply } from './replies.js';
+import { refusalFor, signedReply, signedReplyDigest } from './replies.js';
 import type { SiteState, StateStore } from './state-store.js';
 import type { TaskRegistry } from './task-registry.js';
 
@@ -34,7 +33,8 @@ export interface RoundPipelineOptions {
    * Keeps the site's own record of a signed message, durably, before it is sent
    * (signed-messages.ts); throws when it cannot, and the message is then not sent.
    */
-  keepRecord(envelope: Envelope, start: RoundStart): void;
+  /** `digest`: what the envelope's signature covers (signEnvelopeDigest), kept in the record. */
+  keepRecord(envelope: Envelope, start: RoundStart, digest: Uint8Array): void;
   /** Counts, logs and answers a refused coordinator message. */
   reject(reason: string, error: CohortError, connection: number): void;
   onReply?(reply: SiteMessage, delivered: boolean): void;
@@ -77,7 +77,8 @@ export class RoundPipeline {
   onRoundStart(envelope: EnvelopeOf<'round/start'>, connection: number): void {
     const { options } = this;
     const start = envelope.body;
-    if (!verifyEnvelope(options.coordinatorKey, envelope)) {
+    const digest = verifiedDigest(options.coordinatorKey, envelope);
+    if (!digest) {
       options.reject('bad_signature', new CohortError('SIGNATURE_INVALID', 'round/start signature does not verify against the pinned coordinator key'), connection);
       return;
     }
@@ -88,7 +89,7 @@ export class RoundPipeline {
       round: start.round,
       attempt: start.attempt,
       phase: start.phase,
-      digest: signingDigest(signingContext(envelope), encodeBody(start)),
+      digest,
     };
     const verdict = options.state.replay.check(check);
     if (!verdict.ok) {
@@ -201,9 +202,9 @@ export class RoundPipeline {
     let unrecorded = false;
     // A site never signs what it cannot later verify: the record is kept before the message leaves.
     const sendSigned = (message: SiteMessage): number | undefined => {
-      const envelope = signedReply(options.secretKey, message);
+      const { envelope, digest } = signedReplyDigest(options.secretKey, message);
       try {
-        options.keepRecord(envelope, start);
+        options.keepRecord(envelope, start, digest);
       } catch (error) {
         unrecorded = true;
         throw error;

@@ -4,7 +4,7 @@ export { writeKeyFile, readKeyFile, KEY_FILE_FORMAT } from './key-file.js';
 export type { WriteKeyFileOptions } from './key-file.js';
 export { SIGN_DOMAINS, SIGNATURE_TAG, signingDigest } from './sign-context.js';
 export type { SignContext, SignDomain } from './sign-context.js';
-export { signPayload, verifyPayload } from './signature.js';
+export { signDigest, signPayload, verifyDigest, verifyPayload } from './signature.js';
 export { createChallenge, signChallenge, verifyChallenge } from './challenge.js';
 export type { ChallengeInput } from './challenge.js';
 export { ReplayGuard } from './replay-guard.js';

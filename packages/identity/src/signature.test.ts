@@ -4,7 +4,7 @@ import { isCohortError } from '@cohortfl/wire';
 import { identityFromSeed } from './keys.js';
 import { SIGN_DOMAINS, signingDigest, signingPreimage } from './sign-context.js';
 import type { SignContext } from './sign-context.js';
-import { signPayload, verifyPayload } from './signature.js';
+import { signDigest, signPayload, verifyDigest, verifyPayload } from './signature.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const fromHex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
@@ -211,5 +211,24 @@ describe('signatures', () => {
     } catch (error) {
       expect(isCohortError(error, 'CONFIG_INVALID')).toBe(true);
     }
+  });
+
+  it('checks a key again when its bytes change after a signature (the check is remembered per content)', () => {
+    const key = new Uint8Array(signer.secretKey);
+    expect(verifyPayload(signer.publicKey, context, payload, signPayload(key, context, payload))).toBe(true);
+    // The same array, now with another seed under the old public key: the double-public-key misuse.
+    key.set(other.secretKey.subarray(0, 32), 0);
+    expect(() => signPayload(key, context, payload)).toThrow(/does not belong/);
+    key.set(signer.secretKey);
+    expect(verifyPayload(signer.publicKey, context, payload, signPayload(key, context, payload))).toBe(true);
+  });
+
+  it('signs a precomputed digest exactly as signPayload signs the payload, and only a 64-byte digest', () => {
+    const digest = signingDigest(context, payload);
+    expect(signDigest(signer.secretKey, digest)).toEqual(signPayload(signer.secretKey, context, payload));
+    expect(verifyDigest(signer.publicKey, digest, signPayload(signer.secretKey, context, payload))).toBe(true);
+    expect(() => signDigest(signer.secretKey, digest.subarray(0, 63))).toThrow(/64 bytes/);
+    expect(verifyDigest(other.publicKey, digest, signDigest(signer.secretKey, digest))).toBe(false);
+    expect(verifyDigest(signer.publicKey, new Uint8Array(64), signDigest(signer.secretKey, digest))).toBe(false);
   });
 });

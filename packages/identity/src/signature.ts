@@ -1,8 +1,8 @@
 import nacl from 'tweetnacl';
 import { CohortError } from '@cohortfl/wire';
-import { isBytes } from './bytes.js';
+import { bytesEqual, isBytes } from './bytes.js';
 import { checkIdentity } from './key-pair-check.js';
-import { signingDigest } from './sign-context.js';
+import { DIGEST_BYTES, signingDigest } from './sign-context.js';
 import type { SignContext } from './sign-context.js';
 
 export const SIGNATURE_BYTES = 64;
@@ -20,8 +20,45 @@ const ORDER_L = Uint8Array.from([
  */
 export function signPayload(secretKey: Uint8Array, context: SignContext, payload: Uint8Array): Uint8Array {
   if (!isBytes(secretKey, 64)) throw new CohortError('CONFIG_INVALID', 'an Ed25519 secret key must be 64 bytes');
-  checkIdentity({ publicKey: secretKey.subarray(32, 64), secretKey }, 'signing key');
+  checkOnce(secretKey);
   return nacl.sign.detached(signingDigest(context, payload), secretKey);
+}
+
+/**
+ * Signs a digest already computed with `signingDigest` (64 bytes), for callers that also
+ * keep the digest (replay guards, audit records) and would otherwise hash a large body twice.
+ */
+export function signDigest(secretKey: Uint8Array, digest: Uint8Array): Uint8Array {
+  if (!isBytes(secretKey, 64)) throw new CohortError('CONFIG_INVALID', 'an Ed25519 secret key must be 64 bytes');
+  if (!isBytes(digest, DIGEST_BYTES)) throw new CohortError('MESSAGE_INVALID', `a signing digest is ${DIGEST_BYTES} bytes (from signingDigest)`);
+  checkOnce(secretKey);
+  return nacl.sign.detached(digest, secretKey);
+}
+
+/** verifyPayload over a digest already computed with `signingDigest`. Never throws. */
+export function verifyDigest(publicKey: Uint8Array, digest: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    if (!isBytes(publicKey, 32) || !isBytes(signature, SIGNATURE_BYTES) || !isBytes(digest, DIGEST_BYTES)) return false;
+    if (!hasCanonicalS(signature)) return false;
+    return nacl.sign.detached.verify(digest, signature, publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Deriving the public key from the seed costs a scalar multiplication, more than the
+ * signature itself, and a process signs with the same key thousands of times. A key
+ * array that passed the check is remembered with a copy of its bytes, and checked
+ * again only if those bytes changed (the array was written to since).
+ */
+const checkedKeys = new WeakMap<Uint8Array, Uint8Array>();
+
+function checkOnce(secretKey: Uint8Array): void {
+  const seen = checkedKeys.get(secretKey);
+  if (seen !== undefined && bytesEqual(seen, secretKey)) return;
+  checkIdentity({ publicKey: secretKey.subarray(32, 64), secretKey }, 'signing key');
+  checkedKeys.set(secretKey, secretKey.slice());
 }
 
 /**

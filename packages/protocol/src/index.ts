@@ -7,7 +7,7 @@ export type { EvaluateOutput, SiteRunnerOptions, SiteStage, SiteWork, TrainOutpu
 export { enforcePolicy, PERMISSIVE_SIMULATION_POLICY } from './site-policy.js';
 export type { SitePolicy } from './site-policy.js';
 export { createRandom, deriveSeed } from './random.js';
-export { COORDINATOR_SIGNER, isSignedType, signEnvelope, signingContext, SIGNED_TYPES, verifyEnvelope } from './signed-envelope.js';
+export { COORDINATOR_SIGNER, envelopeDigest, isSignedType, signEnvelope, signEnvelopeDigest, signingContext, SIGNED_TYPES, verifiedDigest, verifyEnvelope } from './signed-envelope.js';
 export type { SignedType } from './signed-envelope.js';
 export { quantizerSettings, resolveThreshold, SECAGG_CONFIG_KEYS, secureRoundConfig } from './secure-settings.js';
 export type { QuantizerSettings, SecureAggregationOptions } from './secure-settings.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { generateIdentity } from '@cohortfl/identity';
-import { createCodec, createEnvelope, type Envelope } from '@cohortfl/wire';
-import { signEnvelope, verifyEnvelope } from './signed-envelope.js';
+import { generateIdentity, signingDigest, verifyDigest } from '@cohortfl/identity';
+import { createCodec, createEnvelope, encodeBody, type Envelope } from '@cohortfl/wire';
+import { envelopeDigest, signEnvelope, signEnvelopeDigest, signingContext, verifiedDigest, verifyEnvelope } from './signed-envelope.js';
 
 const TASK = 'e'.repeat(64);
 const site = generateIdentity();
@@ -33,6 +33,23 @@ describe('signed envelopes', () => {
     ];
     expect(verifyEnvelope(site.publicKey, signed)).toBe(true);
     for (const change of changes) expect(verifyEnvelope(site.publicKey, change(signed))).toBe(false);
+  });
+
+  it('hand out the digest the signature covers, the same on both sides, once it verifies', () => {
+    const codec = createCodec();
+    const { envelope, digest } = signEnvelopeDigest(site.secretKey, update());
+    expect(digest).toEqual(signingDigest(signingContext(envelope), encodeBody(envelope.body)));
+    expect(verifyDigest(site.publicKey, digest, envelope.sig!)).toBe(true);
+    const received = codec.decode(codec.encode(envelope));
+    expect(verifiedDigest(site.publicKey, received)).toEqual(digest);
+    expect(envelopeDigest(received)).toEqual(digest);
+    // No digest for a signature that does not verify, whatever the reason.
+    expect(verifiedDigest(other.publicKey, received)).toBeUndefined();
+    expect(verifiedDigest(site.publicKey, { ...received, body: { ...(received.body as object), round: 3 } } as Envelope)).toBeUndefined();
+    expect(verifiedDigest(site.publicKey, { ...received, sig: undefined })).toBeUndefined();
+    // A digest signed for one message is not a signature of another digest.
+    expect(verifyDigest(site.publicKey, envelopeDigest({ ...received, body: { ...(received.body as object), round: 3 } } as Envelope), envelope.sig!)).toBe(false);
+    expect(verifyDigest(site.publicKey, digest.subarray(0, 32), envelope.sig!)).toBe(false);
   });
 
   it('does not let a signature move between message kinds', () => {
