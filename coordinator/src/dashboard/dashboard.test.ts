@@ -109,8 +109,9 @@ describe('live run view', () => {
     const started = await api(c!, '/api/runs', { method: 'POST', token: admin, body: { task: 'tiny', rounds: 2 } });
     expect(started.status).toBe(201);
     const done = await waitUntil(() => view.snapshots.find((s) => s.run?.status === 'completed'), 'completed snapshot', 20_000);
-    // Intermediate snapshots showed the run while it was running.
-    expect(view.snapshots.some((s) => s.run?.status === 'running' && (s.run.phase === 'train' || s.run.phase === 'evaluate'))).toBe(true);
+    // Pushed over the open socket: the snapshot on connect had no run. (How many arrive in
+    // between depends on timing; the straggler test below looks at a run in progress.)
+    expect(view.snapshots[0]!.run).toBeNull();
     expect(done.run).toMatchObject({ id: started.json.id, task: 'tiny', rounds: 2, round: 2, phase: 'done', stragglers: [] });
     expect(done.series.rounds.map((r) => r.round)).toEqual([1, 2]);
     for (const r of done.series.rounds) {
