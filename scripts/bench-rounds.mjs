@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm bench rounds`: whole federated rounds over real sockets on loopback, measured the
-// way BENCHMARKS.md's Flower rows are: the sites' own training is trivial (a small fixed
+// way the published Flower 1.23.0 rounds on this kind of machine are: the sites' own training is trivial (a small fixed
 // update, fixed evaluation metrics, no data), so what is timed is the framework — the
 // coordinator (its own process), the site agents (child processes), socket.io, signatures,
 // fsynced records, secure aggregation and DP. Nothing is hard-coded: every figure is read
@@ -32,7 +32,7 @@ const M = 1_000_000; // 9·111,111 + 1
 const PLAIN = 'real sockets, plaintext';
 const SECURE = 'real sockets, secure aggregation';
 const SECURE_DP = 'real sockets, secure aggregation + site-level DP';
-// Flower 1.23.0 rows from BENCHMARKS.md, for the same sites × parameters.
+// Flower 1.23.0, measured the same way on a 2-core machine like this one, for the same sites × parameters.
 const ROWS = [
   { id: 'p2-100k', mode: PLAIN, sites: 2, params: K, rounds: 10, flower: [['gRPC API, plaintext', 0.012, '1.0 × 4P']] },
   { id: 'p10-100k', mode: PLAIN, sites: 10, params: K, rounds: 10, flower: [['gRPC API, plaintext', 0.058, '1.0 × 4P']] },
@@ -207,7 +207,7 @@ console.log('seconds per round: median over R measured rounds after 1 warm-up (R
 console.log('  first round/start sent → global model updated (model out, update in, secure aggregation steps, aggregation):');
 console.log('  what Flower\'s fit rounds time. bytes up per site: everything a site writes to its socket per round');
 console.log('  (all phases: update or keys + shares + masked input + reveal, signatures, evaluation result, framing).\n');
-console.log('| CohortFL mode | sites | parameters | seconds per round | bytes up per site | Flower (BENCHMARKS.md) mode | Flower s/round | Flower bytes up |');
+console.log('| CohortFL mode | sites | parameters | seconds per round | bytes up per site | Flower 1.23.0 mode | Flower s/round | Flower bytes up |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const { row, f } of results) {
   const [first, ...rest] = row.flower;
@@ -233,6 +233,6 @@ if (secure.length > 0) {
   const worst = Math.max(...secure.map((r) => r.f.upAll));
   aims.push(`bytes up per site with secure aggregation ≤ 1.05 × 4P (Flower: 2.0 ×): at most ${fmtX(worst)}, ${verdict(worst <= 1.05)}`);
 }
-if (aims.length > 0) console.log(`\nAims from BENCHMARKS.md:\n${aims.map((a) => `- ${a}`).join('\n')}`);
+if (aims.length > 0) console.log(`\nOur aims against Flower:\n${aims.map((a) => `- ${a}`).join('\n')}`);
 console.log('\nSecure aggregation: full graph (every site shares with every other), threshold a strict majority; site-level DP:');
 console.log('σ = 1, clip 1, distributed discrete Gaussian noise added by each site, and a privacy budget in every site\'s policy.');
