@@ -3,14 +3,18 @@
  * admin token (role 'operator': may start and stop runs) and the viewer token (role
  * 'viewer': read-only), which is derived from the admin token so an operator who
  * holds one can always recompute the other (`viewerTokenOf`). The store keeps only
- * the scrypt hash of each. scrypt takes ~0.1 s, so each verdict is cached under the
- * token's SHA-256 (never the token itself); the cache is bounded so a flood of wrong
- * tokens cannot grow it without limit.
+ * the scrypt hash of each. scrypt takes ~0.1 s and 32 MiB, so: a token that passed is
+ * remembered under its SHA-256 (never the token itself) and never evicted (there are only
+ * two valid tokens); wrong ones are remembered in a bounded map; and at most
+ * MAX_CHECKS_IN_FLIGHT scrypt checks run at once, so a flood of wrong tokens cannot tie up
+ * the server or push the operator's verdict out: beyond that, an unknown token is refused.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { verifyAdminToken } from '@cohortfl/identity';
 
 const MAX_CACHED = 256;
+/** scrypt checks running at once; more unknown tokens than this are refused without a check. */
+export const MAX_CHECKS_IN_FLIGHT = 2;
 
 /** Domain of the viewer-token derivation: the HMAC key is the admin token. */
 export const VIEWER_TOKEN_DOMAIN = 'cohortfl/v1/dashboard-viewer';
@@ -31,7 +35,9 @@ export function bearerToken(authorization: string | undefined): string | undefin
 }
 
 export function createAdminAuth(adminHash: string, viewerHash?: string): AdminAuth {
-  const verdicts = new Map<string, Promise<Role | null>>();
+  const granted = new Map<string, Role>();
+  const refused = new Set<string>();
+  const pending = new Map<string, Promise<Role | null>>();
   const check = async (token: string): Promise<Role | null> => {
     // The prefix only picks which hash to try; each hash check is itself constant-time.
     if (viewerHash !== undefined && token.startsWith(VIEWER_TOKEN_PREFIX)) return (await verifyAdminToken(token, viewerHash)) ? 'viewer' : null;
@@ -41,11 +47,22 @@ export function createAdminAuth(adminHash: string, viewerHash?: string): AdminAu
     const token = bearerToken(authorization);
     if (token === undefined) return null;
     const key = createHash('sha256').update(token).digest('hex');
-    let verdict = verdicts.get(key);
+    const known = granted.get(key);
+    if (known) return known;
+    if (refused.has(key)) return null;
+    let verdict = pending.get(key);
     if (!verdict) {
-      if (verdicts.size >= MAX_CACHED) verdicts.clear();
-      verdict = check(token);
-      verdicts.set(key, verdict);
+      if (pending.size >= MAX_CHECKS_IN_FLIGHT) return null;
+      verdict = check(token).then((role) => {
+        pending.delete(key);
+        if (role) granted.set(key, role);
+        else {
+          if (refused.size >= MAX_CACHED) refused.clear();
+          refused.add(key);
+        }
+        return role;
+      });
+      pending.set(key, verdict);
     }
     return verdict;
   };

@@ -9,7 +9,7 @@ import { ReplayGuard, type Identity } from '@cohortfl/identity';
 import { isSignedType, signEnvelope, type CoordinatorAction, type CoordinatorRun, type RejectReason } from '@cohortfl/protocol';
 import type { Task } from '@cohortfl/sdk';
 import type { Strategy } from '@cohortfl/strategies';
-import { CohortError, createEnvelope, parseEnvelope, type Envelope, type Phase, type SiteMessage } from '@cohortfl/wire';
+import { CohortError, createEnvelope, isCohortError, parseEnvelope, type Envelope, type Phase, type SiteMessage } from '@cohortfl/wire';
 import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { CoordinatorConfig } from './config.js';
@@ -128,7 +128,10 @@ export class RunDriver {
         });
         this.activate(row, taskRow, setup);
       } catch (error) {
-        store.finishRun(row.id, { status: 'aborted', at: this.now(), message: (error as Error).message });
+        // Read-only dashboards show this message: an unexpected error's text (paths, internals) stays in the log.
+        const message = isCohortError(error) ? error.message : 'the run could not be set up; see the coordinator log';
+        if (!isCohortError(error)) this.deps.logger.error({ err: error, run: row.id }, 'run setup failed');
+        store.finishRun(row.id, { status: 'aborted', at: this.now(), message });
         throw error;
       }
       return row;

@@ -23,6 +23,8 @@ export interface AuditReport {
 export interface VerifyAuditFileOptions {
   /** Also check the entries naming this site against its signed-message record (default true). */
   siteRecords?: boolean;
+  /** The site's own public key: the site signatures the log carries must verify with it. */
+  sitePublicKey?: Uint8Array;
 }
 
 export function verifyAuditFile(
@@ -34,7 +36,7 @@ export function verifyAuditFile(
   const records = options.siteRecords === false ? undefined : readRecords(config.stateDir);
   const verdict = verifyAuditLog(json, {
     coordinatorPublicKey: decodePublicKey(config.coordinator.publicKey),
-    ...(records ? { site: config.site, siteRecords: auditRecords(records.records) } : {}),
+    ...(records ? { site: config.site, siteRecords: auditRecords(records.records), ...(options.sitePublicKey ? { sitePublicKey: options.sitePublicKey } : {}) } : {}),
   });
   return { verdict, siteEntries: countSiteEntries(json, config.site), ...(records ? { records } : {}) };
 }

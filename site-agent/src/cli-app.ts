@@ -8,6 +8,7 @@
  * Exit codes follow the CohortError catalog (`exitCodeFor`); usage errors are CONFIG_INVALID (2).
  */
 import yargs from 'yargs';
+import { readKeyFile } from '@cohortfl/identity';
 import { ERROR_CODES, exitCodeFor, isCohortError } from '@cohortfl/wire';
 import { startSiteAgent } from './agent.js';
 import { printAuditReport } from './audit-report.js';
@@ -110,7 +111,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
               }),
           (argv) => {
             const config = loadSiteConfig(argv.config);
-            printAuditReport(argv.file, config.site, verifyAuditFile(argv.file, config, { siteRecords: argv['site-records'] }), io);
+            // The site's own key: the site signatures the coordinator logged must verify with it.
+            const sitePublicKey = readKeyFile(config.keyFile).publicKey;
+            printAuditReport(argv.file, config.site, verifyAuditFile(argv.file, config, { siteRecords: argv['site-records'], sitePublicKey }), io);
           },
         )
         .demandCommand(1, 'Give an audit command: verify'),

@@ -23,7 +23,8 @@ export function serveDashboard(path: string, method: string, res: ServerResponse
     'content-length': asset.body.byteLength,
     'cache-control': 'no-cache',
     // Same-origin only: scripts, styles and the socket come from this server.
-    'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+    // 'self' covers the same-origin ws:/wss: socket; nothing may be sent to any other host.
+    'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     'x-content-type-options': 'nosniff',
   });
   res.end(method === 'HEAD' ? undefined : asset.body);

@@ -15,7 +15,9 @@ export const DASHBOARD_NAMESPACE = '/dashboard';
 export const DASHBOARD_EVENT = 'snapshot';
 const DEBOUNCE_MS = 200;
 /** Browsers per coordinator: a dashboard is for a few operators, not a public page. */
-const MAX_VIEWERS = 64;
+const MAX_DASHBOARDS = 64;
+/** Read-only dashboards may take at most this many, so viewers can never lock the operator out. */
+const MAX_READ_ONLY = 48;
 
 export interface DashboardHub {
   close(): void;
@@ -26,11 +28,14 @@ export function startDashboardHub(io: Server, sources: SnapshotSources, feed: Ch
   const roles = new WeakMap<Socket, Role>();
   nsp.use((socket, next) => {
     const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.['token'];
-    if (nsp.sockets.size >= MAX_VIEWERS) return next(new Error('too many dashboard connections'));
+    if (nsp.sockets.size >= MAX_DASHBOARDS) return next(new Error('too many dashboard connections'));
     if (typeof token !== 'string' || token.length === 0 || token.length > 512) return next(new Error('unauthorized'));
     auth(`Bearer ${token}`).then(
       (role) => {
         if (!role) return next(new Error('unauthorized'));
+        if (role === 'viewer' && [...nsp.sockets.values()].filter((s) => roles.get(s) === 'viewer').length >= MAX_READ_ONLY) {
+          return next(new Error('too many read-only dashboard connections'));
+        }
         roles.set(socket, role);
         next();
       },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_FORMAT, AUDIT_GENESIS_HASH, auditEntryHash, signAuditEntry, verifyAuditLog, type AuditEntry, type AuditLog } from './audit-chain.js';
 import { encodePublicKey, identityFromSeed } from './keys.js';
+import { signDigest } from './signature.js';
 
 const seeded = (start: number) => identityFromSeed(Uint8Array.from({ length: 32 }, (_, i) => (start + i) & 0xff));
 const coordinator = seeded(1);
@@ -179,6 +180,36 @@ describe('audit chain', () => {
         "seq 7: a message.accepted entry for hospital-a lacks a well-formed run, type, round, attempt and digest; it cannot be checked against the site's records",
       ]);
       expect(problemsOf({ format: AUDIT_FORMAT, coordinatorPublicKey: encodePublicKey(coordinator.publicKey), entries: [null, 3] }, { site: 'hospital-a', siteRecords: [mine] })).toHaveLength(2);
+    });
+
+    it('flags one signed message shown as accepted twice', () => {
+      const log = chain(coordinator.secretKey, [accepted(mine)]);
+      expect(problemsOf(log, { site: 'hospital-a', siteRecords: [mine] })).toEqual([
+        `seq 6: run 1 update/submit round 1 attempt 1 (train) of hospital-a: the log shows this message (digest ${DIGEST.slice(0, 16)}…) accepted again; hospital-a signed it once`,
+      ]);
+    });
+
+    it("with the site's key, checks the site signature each entry carries", () => {
+      const site = seeded(40);
+      const digest = Uint8Array.from({ length: 64 }, (_, i) => i);
+      const hex = Buffer.from(digest).toString('hex');
+      const record = { ...evalResult, digest: hex };
+      const sig = Buffer.from(signDigest(site.secretKey, digest)).toString('base64');
+      const good = chain(coordinator.secretKey, [accepted({ ...record, sig })]);
+      expect(verify(good, { site: 'hospital-a', siteRecords: [mine, record], sitePublicKey: site.publicKey }).ok).toBe(true);
+      const forged = Buffer.from(signDigest(intruder.secretKey, digest)).toString('base64');
+      const bad = chain(coordinator.secretKey, [accepted({ ...record, sig: forged })]);
+      expect(problemsOf(bad, { site: 'hospital-a', siteRecords: [mine, record], sitePublicKey: site.publicKey })).toEqual([
+        "seq 6: run 1 eval/result round 1 attempt 1 (evaluate) of hospital-a: the logged site signature does not verify over the logged digest with hospital-a's key",
+      ]);
+    });
+
+    it('never throws, even on data nested deeper than the stack', () => {
+      let deep: unknown = 1;
+      for (let i = 0; i < 200_000; i++) deep = { d: deep };
+      const log = { format: AUDIT_FORMAT, coordinatorPublicKey: encodePublicKey(coordinator.publicKey), entries: [{ ...chain().entries[0], data: deep }] };
+      const verdict = verify(log);
+      expect(verdict.ok).toBe(false);
     });
   });
 });

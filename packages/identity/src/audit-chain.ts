@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { decodeBase64Strict, encodeBase64, decodeHexStrict, encodeHex } from './bytes.js';
 import { encodePublicKey } from './keys.js';
 import { SIGN_DOMAINS, type SignContext } from './sign-context.js';
-import { signPayload, verifyPayload } from './signature.js';
+import { signPayload, verifyDigest, verifyPayload } from './signature.js';
 import { canonicalJson } from '@cohortfl/wire';
 
 export const AUDIT_FORMAT = 'cohortfl-audit/1';
@@ -58,6 +58,8 @@ export interface VerifyAuditOptions {
   coordinatorPublicKey: Uint8Array;
   site?: string;
   siteRecords?: readonly SiteAuditRecord[];
+  /** The site's own public key: with it, the site signature an entry carries (`data.sig`) must verify over its digest. */
+  sitePublicKey?: Uint8Array;
 }
 
 /**
@@ -115,6 +117,15 @@ function shapeProblem(e: unknown, i: number): string | undefined {
  * found is listed, each naming the seq it concerns.
  */
 export function verifyAuditLog(json: unknown, options: VerifyAuditOptions): AuditVerdict {
+  try {
+    return verifyUnsafe(json, options);
+  } catch (error) {
+    // E.g. data nested deeper than the stack: a log nobody could have written honestly.
+    return { ok: false, problems: [`the audit log cannot be checked: ${(error as Error).message}`] };
+  }
+}
+
+function verifyUnsafe(json: unknown, options: VerifyAuditOptions): AuditVerdict {
   const problems: string[] = [];
   if (typeof json !== 'object' || json === null) return { ok: false, problems: ['the audit log is not a JSON object'] };
   const log = json as Record<string, unknown>;
@@ -139,7 +150,7 @@ export function verifyAuditLog(json: unknown, options: VerifyAuditOptions): Audi
   });
   let notes: string[] | undefined;
   if (options.site !== undefined && options.siteRecords) {
-    const site = matchSiteRecords(entries, options.site, options.siteRecords);
+    const site = matchSiteRecords(entries, options.site, options.siteRecords, options.sitePublicKey);
     problems.push(...site.problems);
     notes = site.notes;
   }
@@ -175,6 +186,8 @@ interface LoggedMessage {
   attempt: number;
   phase: string | undefined;
   digest: string;
+  /** The site's signature over the digest, base64, as the coordinator logged it. */
+  sig: string | undefined;
 }
 
 /** The message an accepted-message entry names, or undefined when its data is malformed. */
@@ -183,13 +196,14 @@ function loggedMessage(data: unknown): LoggedMessage | undefined {
   const d = data as Record<string, unknown>;
   const run = d['run'] ?? null;
   if (run !== null && typeof run !== 'number' && typeof run !== 'string') return undefined;
-  const { type, round, attempt, phase, digest } = d;
+  const { type, round, attempt, phase, digest, sig } = d;
   if (typeof type !== 'string' || !Number.isSafeInteger(round) || !Number.isSafeInteger(attempt) || typeof digest !== 'string') return undefined;
   if (phase !== undefined && typeof phase !== 'string') return undefined;
-  return { run, type, round: round as number, attempt: attempt as number, phase, digest };
+  if (sig !== undefined && typeof sig !== 'string') return undefined;
+  return { run, type, round: round as number, attempt: attempt as number, phase, digest, sig };
 }
 
-const describeMessage = (m: Omit<LoggedMessage, 'digest'>): string =>
+const describeMessage = (m: Omit<LoggedMessage, 'digest' | 'sig'>): string =>
   `run ${m.run === null ? '(none)' : String(m.run)} ${m.type} round ${m.round} attempt ${m.attempt}${m.phase === undefined ? '' : ` (${m.phase})`}`;
 
 const sameMessage = (r: SiteAuditRecord, m: LoggedMessage): boolean =>
@@ -201,7 +215,7 @@ const sameMessage = (r: SiteAuditRecord, m: LoggedMessage): boolean =>
  * records for one of them (e.g. a refusal of a replayed round/start beside its answer); any
  * may match. Records no entry matches become notes, not problems.
  */
-function matchSiteRecords(entries: unknown[], site: string, records: readonly SiteAuditRecord[]): { problems: string[]; notes: string[] } {
+function matchSiteRecords(entries: unknown[], site: string, records: readonly SiteAuditRecord[], sitePublicKey?: Uint8Array): { problems: string[]; notes: string[] } {
   const problems: string[] = [];
   const matched = new Set<SiteAuditRecord>();
   for (const raw of entries) {
@@ -214,8 +228,16 @@ function matchSiteRecords(entries: unknown[], site: string, records: readonly Si
       problems.push(`${at}: a ${AUDIT_MESSAGE_ACCEPTED} entry for ${site} lacks a well-formed run, type, round, attempt and digest; it cannot be checked against the site's records`);
       continue;
     }
+    if (sitePublicKey && logged.sig !== undefined && !siteSignatureVerifies(sitePublicKey, logged)) {
+      problems.push(`${at}: ${describeMessage(logged)} of ${site}: the logged site signature does not verify over the logged digest with ${site}'s key`);
+    }
     const candidates = records.filter((r) => sameMessage(r, logged));
-    const mine = candidates.find((r) => r.digest === logged.digest);
+    const mine = candidates.find((r) => r.digest === logged.digest && !matched.has(r)) ?? candidates.find((r) => r.digest === logged.digest);
+    if (mine && matched.has(mine)) {
+      // The replay guard accepts a message once: a second acceptance is an invented entry.
+      problems.push(`${at}: ${describeMessage(logged)} of ${site}: the log shows this message (digest ${logged.digest.slice(0, 16)}…) accepted again; ${site} signed it once`);
+      continue;
+    }
     if (mine) {
       matched.add(mine);
       continue;
@@ -230,6 +252,12 @@ function matchSiteRecords(entries: unknown[], site: string, records: readonly Si
     .filter((r) => !matched.has(r))
     .map((r) => `${site} signed ${describeMessage({ ...r, phase: r.phase })} (digest ${String(r.digest).slice(0, 16)}…) but the log has no entry for it: lost in transit, refused by the coordinator, or sent after this export`);
   return { problems, notes };
+}
+
+function siteSignatureVerifies(publicKey: Uint8Array, logged: LoggedMessage): boolean {
+  const digest = decodeHexStrict(logged.digest);
+  const sig = decodeBase64Strict(logged.sig ?? '');
+  return digest !== undefined && sig !== undefined && verifyDigest(publicKey, digest, sig);
 }
 
 /** Hex of a signing digest, as audit entries and site records carry it. */

@@ -221,6 +221,11 @@ describe('signatures', () => {
     expect(() => signPayload(key, context, payload)).toThrow(/does not belong/);
     key.set(signer.secretKey);
     expect(verifyPayload(signer.publicKey, context, payload, signPayload(key, context, payload))).toBe(true);
+    // A Buffer's slice() is a view, not a copy: the remembered check must not be fooled by it.
+    const buffer = Buffer.from(signer.secretKey);
+    signPayload(buffer, context, payload);
+    buffer.set(other.secretKey.subarray(0, 32), 0);
+    expect(() => signPayload(buffer, context, payload)).toThrow(/does not belong/);
   });
 
   it('signs a precomputed digest exactly as signPayload signs the payload, and only a 64-byte digest', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { CohortError } from '@cohortfl/wire';
 import { bytesEqual, isBytes } from './bytes.js';
@@ -49,16 +50,17 @@ export function verifyDigest(publicKey: Uint8Array, digest: Uint8Array, signatur
 /**
  * Deriving the public key from the seed costs a scalar multiplication, more than the
  * signature itself, and a process signs with the same key thousands of times. A key
- * array that passed the check is remembered with a copy of its bytes, and checked
- * again only if those bytes changed (the array was written to since).
+ * array that passed the check is remembered with the SHA-256 of its bytes (never a
+ * second copy of the secret), and checked again whenever those bytes changed.
  */
 const checkedKeys = new WeakMap<Uint8Array, Uint8Array>();
 
 function checkOnce(secretKey: Uint8Array): void {
+  const digest = new Uint8Array(createHash('sha256').update(secretKey).digest());
   const seen = checkedKeys.get(secretKey);
-  if (seen !== undefined && bytesEqual(seen, secretKey)) return;
+  if (seen !== undefined && bytesEqual(seen, digest)) return;
   checkIdentity({ publicKey: secretKey.subarray(32, 64), secretKey }, 'signing key');
-  checkedKeys.set(secretKey, secretKey.slice());
+  checkedKeys.set(secretKey, digest);
 }
 
 /**
