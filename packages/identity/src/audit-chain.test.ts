@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_FORMAT, AUDIT_GENESIS_HASH, auditEntryHash, signAuditEntry, verifyAuditLog, type AuditEntry, type AuditLog } from './audit-chain.js';
 import { encodePublicKey, identityFromSeed } from './keys.js';
+import type { SigningDigest } from './sign-context.js';
 import { signDigest } from './signature.js';
 
 const seeded = (start: number) => identityFromSeed(Uint8Array.from({ length: 32 }, (_, i) => (start + i) & 0xff));
@@ -191,7 +192,8 @@ describe('audit chain', () => {
 
     it("with the site's key, checks the site signature each entry carries", () => {
       const site = seeded(40);
-      const digest = Uint8Array.from({ length: 64 }, (_, i) => i);
+      // Any 64 bytes stand in for a signing digest here: only matching signatures matter.
+      const digest = Uint8Array.from({ length: 64 }, (_, i) => i) as SigningDigest;
       const hex = Buffer.from(digest).toString('hex');
       const record = { ...evalResult, digest: hex };
       const sig = Buffer.from(signDigest(site.secretKey, digest)).toString('base64');

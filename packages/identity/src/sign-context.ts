@@ -49,9 +49,16 @@ const utf8 = new TextEncoder();
  * site, phase, SHA-512 of the payload). Constant size whatever the payload, and no
  * two different contexts share an encoding. Throws MESSAGE_INVALID on a bad context.
  */
-export function signingDigest(context: SignContext, payload: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha512').update(signingPreimage(context, payload)).digest());
+export function signingDigest(context: SignContext, payload: Uint8Array): SigningDigest {
+  return new Uint8Array(createHash('sha512').update(signingPreimage(context, payload)).digest()) as SigningDigest;
 }
+
+declare const SIGNING_DIGEST: unique symbol;
+/**
+ * A digest made by `signingDigest`: the only thing `signDigest` signs, so domain separation
+ * cannot be skipped by handing it some other 64 bytes (the type says where a digest came from).
+ */
+export type SigningDigest = Uint8Array & { readonly [SIGNING_DIGEST]: true };
 
 /** The bytes the digest hashes (small: the payload enters as its own SHA-512). Internal. */
 export function signingPreimage(context: SignContext, payload: Uint8Array): Uint8Array {

@@ -232,7 +232,7 @@ describe('signatures', () => {
     const digest = signingDigest(context, payload);
     expect(signDigest(signer.secretKey, digest)).toEqual(signPayload(signer.secretKey, context, payload));
     expect(verifyDigest(signer.publicKey, digest, signPayload(signer.secretKey, context, payload))).toBe(true);
-    expect(() => signDigest(signer.secretKey, digest.subarray(0, 63))).toThrow(/64 bytes/);
+    expect(() => signDigest(signer.secretKey, digest.subarray(0, 63) as typeof digest)).toThrow(/64 bytes/);
     expect(verifyDigest(other.publicKey, digest, signDigest(signer.secretKey, digest))).toBe(false);
     expect(verifyDigest(signer.publicKey, new Uint8Array(64), signDigest(signer.secretKey, digest))).toBe(false);
   });

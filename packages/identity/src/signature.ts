@@ -3,7 +3,7 @@ import nacl from 'tweetnacl';
 import { CohortError } from '@cohortfl/wire';
 import { bytesEqual, isBytes } from './bytes.js';
 import { checkIdentity } from './key-pair-check.js';
-import { DIGEST_BYTES, signingDigest } from './sign-context.js';
+import { DIGEST_BYTES, signingDigest, type SigningDigest } from './sign-context.js';
 import type { SignContext } from './sign-context.js';
 
 export const SIGNATURE_BYTES = 64;
@@ -29,7 +29,7 @@ export function signPayload(secretKey: Uint8Array, context: SignContext, payload
  * Signs a digest already computed with `signingDigest` (64 bytes), for callers that also
  * keep the digest (replay guards, audit records) and would otherwise hash a large body twice.
  */
-export function signDigest(secretKey: Uint8Array, digest: Uint8Array): Uint8Array {
+export function signDigest(secretKey: Uint8Array, digest: SigningDigest): Uint8Array {
   if (!isBytes(secretKey, 64)) throw new CohortError('CONFIG_INVALID', 'an Ed25519 secret key must be 64 bytes');
   if (!isBytes(digest, DIGEST_BYTES)) throw new CohortError('MESSAGE_INVALID', `a signing digest is ${DIGEST_BYTES} bytes (from signingDigest)`);
   checkOnce(secretKey);

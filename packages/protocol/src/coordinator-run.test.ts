@@ -19,7 +19,9 @@ function makeRun(overrides: Partial<ConstructorParameters<typeof CoordinatorRun>
   });
 }
 
-const sends = (actions: CoordinatorAction[]) => actions.filter((a): a is Extract<CoordinatorAction, { kind: 'send' }> => a.kind === 'send');
+/** The round/starts among the actions (these plaintext runs send nothing else). */
+const sends = (actions: CoordinatorAction[]) =>
+  actions.flatMap((a) => (a.kind === 'send' && a.message.type === 'round/start' ? [{ to: a.to, message: a.message as RoundStart }] : []));
 
 function update(start: RoundStart, site: string, delta: number[], n: number): SiteMessage {
   return { type: 'update/submit', taskHash: TASK, round: start.round, attempt: start.attempt, site, update: new Float32Array(delta), numExamples: n, metrics: { loss: n } };

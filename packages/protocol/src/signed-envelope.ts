@@ -6,7 +6,7 @@
  * Round announcements are signed by the coordinator with the site field set to
  * `COORDINATOR_SIGNER`; everything a site sends in a round is signed by the site.
  */
-import { SIGN_DOMAINS, signDigest, signingDigest, verifyDigest, type SignContext } from '@cohortfl/identity';
+import { SIGN_DOMAINS, signDigest, signingDigest, verifyDigest, type SignContext, type SigningDigest } from '@cohortfl/identity';
 import { encodeBody, type Envelope } from '@cohortfl/wire';
 
 export const COORDINATOR_SIGNER = 'coordinator' as const;
@@ -69,7 +69,7 @@ export function signingContext(envelope: Envelope): SignContext {
 }
 
 /** The 64-byte digest a signed message's signature covers: its context and its packed body. */
-export function envelopeDigest(envelope: Envelope): Uint8Array {
+export function envelopeDigest(envelope: Envelope): SigningDigest {
   return signingDigest(signingContext(envelope), encodeBody(envelope.body));
 }
 
@@ -77,7 +77,7 @@ export function envelopeDigest(envelope: Envelope): Uint8Array {
  * A copy of the envelope carrying the signature of its body, and the digest signed: the
  * value replay guards and audit records key on, so a large body is packed and hashed once.
  */
-export function signEnvelopeDigest<E extends Envelope>(secretKey: Uint8Array, envelope: E): { envelope: E; digest: Uint8Array } {
+export function signEnvelopeDigest<E extends Envelope>(secretKey: Uint8Array, envelope: E): { envelope: E; digest: SigningDigest } {
   const digest = envelopeDigest(envelope);
   return { envelope: { ...envelope, sig: signDigest(secretKey, digest) }, digest };
 }
@@ -91,7 +91,7 @@ export function signEnvelope<E extends Envelope>(secretKey: Uint8Array, envelope
  * The digest a present, valid signature by `publicKey` covers (computed from this very
  * envelope), or undefined when the signature is missing or does not verify. Never throws.
  */
-export function verifiedDigest(publicKey: Uint8Array, envelope: Envelope): Uint8Array | undefined {
+export function verifiedDigest(publicKey: Uint8Array, envelope: Envelope): SigningDigest | undefined {
   if (!isSignedType(envelope.type) || !(envelope.sig instanceof Uint8Array)) return undefined;
   try {
     const digest = envelopeDigest(envelope);
