@@ -1,9 +1,12 @@
 /** A store holding a 3-round run of a published task, with ε reports, for the provenance tests. */
+import { afterEach, beforeEach } from 'vitest';
 import { identityFromSeed, type Identity } from '@cohortfl/identity';
 import { buildManifest, type Task } from '@cohortfl/sdk';
 import { EPSILON_META_PREFIX } from '../site-epsilon.js';
 import { keyFor, roundInput, SITES, tempDir } from '../store/fixtures.test-suite.js';
 import { openStore, type RunRow, type Store } from '../store/index.js';
+import { buildProvenance } from './build.js';
+import type { ProvenanceRecord } from './types.js';
 
 export const COORDINATOR: Identity = identityFromSeed(new Uint8Array(32).fill(7));
 export const OTHER_KEY: Identity = identityFromSeed(new Uint8Array(32).fill(9));
@@ -64,4 +67,19 @@ export function provenanceStore(completed = 3): ProvenanceFixture {
 /** A deep copy through JSON, as a verifier reading the file sees the record. */
 export function reparse<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/**
+ * For a test file: before each test a fresh store with `completed` rounds and the signed
+ * record of its last checkpoint (after a JSON round trip, as a reader gets it); removed after.
+ */
+export function freshRecordEachTest(completed: number): { fx(): ProvenanceFixture; record(): ProvenanceRecord } {
+  let fx: ProvenanceFixture | undefined;
+  let record: ProvenanceRecord | undefined;
+  beforeEach(() => {
+    fx = provenanceStore(completed);
+    record = reparse(buildProvenance(fx.store, COORDINATOR, fx.run.id, { at: 7 }));
+  });
+  afterEach(() => fx?.cleanup());
+  return { fx: () => fx!, record: () => record! };
 }

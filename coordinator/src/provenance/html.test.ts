@@ -1,16 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildProvenance } from './build.js';
-import { COORDINATOR, provenanceStore, reparse, type ProvenanceFixture } from './fixtures.test-suite.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { freshRecordEachTest, type ProvenanceFixture } from './fixtures.test-suite.js';
 import { provenanceHtml } from './html.js';
 import type { ProvenanceRecord } from './types.js';
 
+const fresh = freshRecordEachTest(2);
 let fx: ProvenanceFixture;
 let record: ProvenanceRecord;
-beforeEach(() => {
-  fx = provenanceStore(2);
-  record = reparse(buildProvenance(fx.store, COORDINATOR, fx.run.id, { at: 7 }));
-});
-afterEach(() => fx.cleanup());
+beforeEach(() => ({ fx, record } = { fx: fresh.fx(), record: fresh.record() }));
 
 const HOSTILE = '<script>alert("x")</script>&\'';
 

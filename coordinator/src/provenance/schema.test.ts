@@ -1,20 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildProvenance } from './build.js';
-import { COORDINATOR, provenanceStore, reparse, type ProvenanceFixture } from './fixtures.test-suite.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { freshRecordEachTest, type ProvenanceFixture } from './fixtures.test-suite.js';
 import type { ProvenanceRecord } from './types.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../schemas/provenance.schema.json', import.meta.url), 'utf8')) as object;
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 
+const fresh = freshRecordEachTest(3);
 let fx: ProvenanceFixture;
 let record: ProvenanceRecord;
-beforeEach(() => {
-  fx = provenanceStore(3);
-  record = reparse(buildProvenance(fx.store, COORDINATOR, fx.run.id, { at: 7 }));
-});
-afterEach(() => fx.cleanup());
+beforeEach(() => ({ fx, record } = { fx: fresh.fx(), record: fresh.record() }));
 
 function errorsOf(value: unknown): string[] {
   expect(validate(value)).toBe(false);

@@ -1,18 +1,14 @@
 import { encodePublicKey, fingerprint } from '@cohortfl/identity';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildProvenance } from './build.js';
-import { COORDINATOR, OTHER_KEY, provenanceStore, reparse, type ProvenanceFixture } from './fixtures.test-suite.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { COORDINATOR, OTHER_KEY, freshRecordEachTest, reparse, type ProvenanceFixture } from './fixtures.test-suite.js';
 import { signProvenance } from './sign.js';
 import type { ProvenanceRecord } from './types.js';
 import { verifyProvenance } from './verify.js';
 
+const fresh = freshRecordEachTest(3);
 let fx: ProvenanceFixture;
 let record: ProvenanceRecord;
-beforeEach(() => {
-  fx = provenanceStore(3);
-  record = reparse(buildProvenance(fx.store, COORDINATOR, fx.run.id, { at: 7 }));
-});
-afterEach(() => fx.cleanup());
+beforeEach(() => ({ fx, record } = { fx: fresh.fx(), record: fresh.record() }));
 
 function problemsOf(json: unknown, key = COORDINATOR.publicKey): string[] {
   const verdict = verifyProvenance(json, key);
