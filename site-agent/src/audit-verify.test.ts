@@ -37,6 +37,8 @@ function signedLog(secretKey: Uint8Array, edit: (inputs: Input[]) => void = () =
     accepted(result),
   ];
   edit(inputs);
+  // What the coordinator's export ends with.
+  inputs.push({ kind: 'audit.exported', site: null, data: { entries: inputs.length } });
   const entries: AuditEntry[] = [];
   inputs.forEach((input, i) => entries.push(signAuditEntry(secretKey, { seq: i + 1, at: 100 + i, ...input, prevHash: entries[i - 1]?.hash ?? AUDIT_GENESIS_HASH })));
   return entries;
@@ -77,7 +79,10 @@ describe('cohort-site audit verify', () => {
     const r = await verify(logFile('ok.json', signedLog(coordinator.secretKey)));
     expect(r).toEqual({
       code: 0,
-      out: [`OK: 5 entries; chain and signatures verify; 2 entries naming northgate match its own records (2 kept in ${signedMessagesPath(join(folder.dir, 'state'))})`],
+      out: [
+        `OK: 6 entries; chain and signatures verify; 2 entries naming northgate match its own records (2 kept in ${signedMessagesPath(join(folder.dir, 'state'))})`,
+        `sealed by the coordinator's export at ${new Date(105).toISOString()}; an older time means entries after it are missing`,
+      ],
       err: [],
     });
   });
@@ -118,18 +123,26 @@ describe('cohort-site audit verify', () => {
     expect(r.err).toEqual([
       `${path}: seq 3: follows seq 1; entries 2..2 are missing (deleted)`,
       `${path}: seq 3: prevHash does not match the hash of the entry before it (seq 1); the chain is broken`,
-      `cohort-site: the audit log ${path} does not verify (2 problems)`,
+      `${path}: seq 6: the export entry counts 5 entries before it, but the log holds 4`,
+      `cohort-site: the audit log ${path} does not verify (3 problems)`,
     ]);
     const swapped = await verify(logFile('swap.json', signedLog(coordinator.secretKey), (e) => ([e[3], e[4]] = [e[4]!, e[3]!])));
     expect(swapped.code).toBe(6);
     expect(swapped.err.join('\n')).toMatch(/seq 4: comes after seq 5; the entries are out of order \(reordered or duplicated\)/);
   });
 
+  it('catches entries cut off the end of the log: the export seal goes with them', async () => {
+    const path = logFile('tail.json', signedLog(coordinator.secretKey), (entries) => entries.splice(-2, 2));
+    const r = await verify(path, folder.configPath, '--no-site-records');
+    expect(r.code).toBe(6);
+    expect(r.err[0]).toBe(`${path}: the log does not end with the coordinator's signed export entry (audit.exported): entries may have been cut off its end`);
+  });
+
   it('notes a message the site signed that the log does not show, without failing', async () => {
     const r = await verify(logFile('short.json', signedLog(coordinator.secretKey, (inputs) => inputs.pop())));
     expect(r.code).toBe(0);
-    expect(r.out[0]).toMatch(/^OK: 4 entries; chain and signatures verify; 1 entry naming northgate match/);
-    expect(r.out[1]).toMatch(/^note: northgate signed run 1 eval\/result round 1 attempt 1 \(evaluate\) \(digest [0-9a-f]{16}…\) but the log has no entry for it: lost in transit/);
+    expect(r.out[0]).toMatch(/^OK: 5 entries; chain and signatures verify; 1 entry naming northgate match/);
+    expect(r.out[2]).toMatch(/^note: northgate signed run 1 eval\/result round 1 attempt 1 \(evaluate\) \(digest [0-9a-f]{16}…\) but the log has no entry for it: lost in transit/);
   });
 
   it('without a record file: NOT_FOUND naming the flag; with --no-site-records, chain and signatures only', async () => {
@@ -138,7 +151,14 @@ describe('cohort-site audit verify', () => {
     expect(missing.code).toBe(14);
     expect(missing.err.join('\n')).toMatch(/no record of signed messages at .*signed-messages\.jsonl: .*add --no-site-records/);
     const only = await verify(path, bare.configPath, '--no-site-records');
-    expect(only).toEqual({ code: 0, out: ["OK: 5 entries; chain and signatures verify; northgate's own records not checked (--no-site-records)"], err: [] });
+    expect(only).toEqual({
+      code: 0,
+      out: [
+        "OK: 6 entries; chain and signatures verify; northgate's own records not checked (--no-site-records)",
+        `sealed by the coordinator's export at ${new Date(105).toISOString()}; an older time means entries after it are missing`,
+      ],
+      err: [],
+    });
   });
 
   it('refuses a log signed by a key other than the pinned one', async () => {

@@ -36,6 +36,8 @@ export function verifyAuditFile(
   const records = options.siteRecords === false ? undefined : readRecords(config.stateDir);
   const verdict = verifyAuditLog(json, {
     coordinatorPublicKey: decodePublicKey(config.coordinator.publicKey),
+    // The coordinator seals every export: a log without its seal was cut short.
+    requireExportSeal: true,
     ...(records ? { site: config.site, siteRecords: auditRecords(records.records), ...(options.sitePublicKey ? { sitePublicKey: options.sitePublicKey } : {}) } : {}),
   });
   return { verdict, siteEntries: countSiteEntries(json, config.site), ...(records ? { records } : {}) };

@@ -41,7 +41,7 @@ describe('audit log', () => {
 
     const out = join(dataDir, '..', 'audit.json');
     const exported = await cli(['audit', 'export', '--out', out, ...d]);
-    expect(exported.out).toEqual([`wrote 5 audit entries to ${out}`]);
+    expect(exported.out).toEqual([`wrote 6 audit entries to ${out}`]);
     const log = JSON.parse(readFileSync(out, 'utf8')) as AuditLog;
     expect(log.entries.map((e) => [e.seq, e.kind, e.site])).toEqual([
       [1, 'site.enrolled', 'hospital-a'],
@@ -49,11 +49,19 @@ describe('audit log', () => {
       [3, 'site.revoked', 'hospital-b'],
       [4, 'task.published', null],
       [5, 'run.started', null],
+      // Each export seals the log with a signed entry counting the entries before it.
+      [6, 'audit.exported', null],
     ]);
+    expect(log.entries[5]!.data).toEqual({ entries: 5 });
     expect(log.entries[2]!.data).toEqual({ reason: 'left the consortium' });
     expect(log.entries[4]!.data).toMatchObject({ run: 1, taskHash: built.hash, rounds: 2, holdOut: [] });
-    const verdict = verifyAuditLog(log, { coordinatorPublicKey: decodePublicKey(c.publicKey) });
+    const verdict = verifyAuditLog(log, { coordinatorPublicKey: decodePublicKey(c.publicKey), requireExportSeal: true });
     expect(verdict).toMatchObject({ ok: true });
+    // Entries cut off the end take the seal with them.
+    expect(verifyAuditLog({ ...log, entries: log.entries.slice(0, 4) }, { coordinatorPublicKey: decodePublicKey(c.publicKey), requireExportSeal: true })).toMatchObject({
+      ok: false,
+      problems: [expect.stringMatching(/does not end with the coordinator's signed export entry/)],
+    });
 
     // An edit made behind the CLI's back, bypassing the triggers, is caught by the verifier.
     (log.entries[0]!.data as { publicKey: string }).publicKey = key(3);
@@ -69,7 +77,7 @@ describe('audit log', () => {
     } finally {
       raw.close();
     }
-    expect(withStore(dataDir, (store) => store.listAudit().length)).toBe(5);
+    expect(withStore(dataDir, (store) => store.listAudit().length)).toBe(6);
   });
 
   it('prints the log to stdout without --out', async () => {
@@ -77,7 +85,8 @@ describe('audit log', () => {
     const r = await cli(['audit', 'export', '--data-dir', dataDir]);
     expect(r.code).toBe(0);
     const log = JSON.parse(r.out.join('\n')) as AuditLog;
-    expect(log).toMatchObject({ format: 'cohortfl-audit/1', entries: [] });
+    // An empty log is still sealed: a file holding nothing at all would not verify.
+    expect(log).toMatchObject({ format: 'cohortfl-audit/1', entries: [{ seq: 1, kind: 'audit.exported', data: { entries: 0 } }] });
     expect(log.coordinatorPublicKey).toMatch(/^ed25519:/);
   });
 });

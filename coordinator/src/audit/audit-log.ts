@@ -1,5 +1,5 @@
 /** Appending to and exporting the coordinator's signed, hash-chained audit log (README: "Audit log"). */
-import { AUDIT_FORMAT, AUDIT_MESSAGE_ACCEPTED, encodePublicKey, signAuditEntry, type AuditEntry, type AuditLog, type Identity } from '@cohortfl/identity';
+import { AUDIT_EXPORTED, AUDIT_FORMAT, AUDIT_MESSAGE_ACCEPTED, encodePublicKey, signAuditEntry, type AuditEntry, type AuditLog, type Identity } from '@cohortfl/identity';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';
 
@@ -15,6 +15,7 @@ export const AUDIT_KINDS = {
   MESSAGE_ACCEPTED: AUDIT_MESSAGE_ACCEPTED,
   MESSAGE_REFUSED: 'message.refused',
   PRIVACY_REPORTED: 'privacy.reported',
+  AUDIT_EXPORTED,
 } as const;
 export type AuditKind = (typeof AUDIT_KINDS)[keyof typeof AUDIT_KINDS];
 
@@ -44,6 +45,13 @@ export function tryAppendAudit(store: Store, identity: Identity, logger: Logger,
   }
 }
 
-export function exportAudit(store: Store, identity: Identity): AuditLog {
+/**
+ * The whole log, sealed: the export itself is appended as a signed `audit.exported` entry
+ * counting every entry before it, so entries cut off the end of the file are detected
+ * (the seal goes with them, or an older seal counts fewer entries than precede it).
+ */
+export function exportAudit(store: Store, identity: Identity, at = Date.now()): AuditLog {
+  const before = store.listAudit().length;
+  appendAudit(store, identity, { at, kind: AUDIT_KINDS.AUDIT_EXPORTED, data: { entries: before } });
   return { format: AUDIT_FORMAT, coordinatorPublicKey: encodePublicKey(identity.publicKey), entries: store.listAudit() };
 }

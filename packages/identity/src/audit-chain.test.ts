@@ -107,6 +107,18 @@ describe('audit chain', () => {
     expect(problemsOf(log)[0]).toBe('seq 1: hash is not 64 lowercase hex characters');
   });
 
+  it('with requireExportSeal, needs the export entry last, counting every entry before it', () => {
+    const sealed = chain(coordinator.secretKey, [{ kind: 'audit.exported', site: null, data: { entries: 5 } }]);
+    expect(verify(sealed, { requireExportSeal: true }).ok).toBe(true);
+    expect(problemsOf(chain(), { requireExportSeal: true })).toEqual([
+      "the log does not end with the coordinator's signed export entry (audit.exported): entries may have been cut off its end",
+    ]);
+    // A seal whose count disagrees with the entries before it (entries inserted or removed before the seal).
+    const older = chain(coordinator.secretKey, [{ kind: 'audit.exported', site: null, data: { entries: 3 } }]);
+    expect(problemsOf(older, { requireExportSeal: true })).toEqual(['seq 6: the export entry counts 3 entries before it, but the log holds 5']);
+    expect(problemsOf({ ...sealed, entries: [] }, { requireExportSeal: true })[0]).toMatch(/does not end with the coordinator's signed export entry/);
+  });
+
   describe('against the site\'s own records', () => {
     const mine = { run: 1, type: 'update/submit', round: 1, attempt: 1, phase: 'train', digest: DIGEST };
     const accepted = (data: Record<string, unknown>, site = 'hospital-a'): Input => ({ kind: 'message.accepted', site, data });

@@ -38,6 +38,11 @@ export interface AuditLog {
 
 /** The entry kind the coordinator logs for each site message it accepted (data: run, type, round, attempt, phase, digest). */
 export const AUDIT_MESSAGE_ACCEPTED = 'message.accepted';
+/**
+ * The entry each export ends with, `data: { entries: <how many come before it> }`, signed like
+ * the rest: entries cut off the end of an exported log take the seal with them.
+ */
+export const AUDIT_EXPORTED = 'audit.exported';
 
 /** What a site kept of a message it signed. */
 export interface SiteAuditRecord {
@@ -60,6 +65,8 @@ export interface VerifyAuditOptions {
   siteRecords?: readonly SiteAuditRecord[];
   /** The site's own public key: with it, the site signature an entry carries (`data.sig`) must verify over its digest. */
   sitePublicKey?: Uint8Array;
+  /** The log must end with the coordinator's export seal (AUDIT_EXPORTED) counting every entry before it. */
+  requireExportSeal?: boolean;
 }
 
 /**
@@ -148,6 +155,7 @@ function verifyUnsafe(json: unknown, options: VerifyAuditOptions): AuditVerdict 
     problems.push(...entryProblems(e, prev, i === 0, options));
     prev = e;
   });
+  if (options.requireExportSeal) problems.push(...sealProblems(entries));
   let notes: string[] | undefined;
   if (options.site !== undefined && options.siteRecords) {
     const site = matchSiteRecords(entries, options.site, options.siteRecords, options.sitePublicKey);
@@ -252,6 +260,19 @@ function matchSiteRecords(entries: unknown[], site: string, records: readonly Si
     .filter((r) => !matched.has(r))
     .map((r) => `${site} signed ${describeMessage({ ...r, phase: r.phase })} (digest ${String(r.digest).slice(0, 16)}…) but the log has no entry for it: lost in transit, refused by the coordinator, or sent after this export`);
   return { problems, notes };
+}
+
+/** Truncating the tail removes the seal; a seal from an earlier export counts fewer entries than precede it. */
+function sealProblems(entries: unknown[]): string[] {
+  const last = entries.at(-1) as Partial<AuditEntry> | undefined;
+  if (!last || typeof last !== 'object' || last.kind !== AUDIT_EXPORTED) {
+    return [`the log does not end with the coordinator's signed export entry (${AUDIT_EXPORTED}): entries may have been cut off its end`];
+  }
+  const counted = (last.data as { entries?: unknown } | null)?.entries;
+  if (counted !== entries.length - 1) {
+    return [`seq ${String(last.seq)}: the export entry counts ${String(counted)} entries before it, but the log holds ${entries.length - 1}`];
+  }
+  return [];
 }
 
 function siteSignatureVerifies(publicKey: Uint8Array, logged: LoggedMessage): boolean {
