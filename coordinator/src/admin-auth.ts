@@ -1,8 +1,8 @@
 /**
  * Bearer-token check for the admin API and the dashboard. Two tokens open it: the
  * admin token (role 'operator': may start and stop runs) and the viewer token (role
- * 'viewer': read-only), which is derived from the admin token so an operator who
- * holds one can always recompute the other (`viewerTokenOf`). The store keeps only
+ * 'viewer': read-only), which is derived from the admin token so the operator can
+ * always recompute it (`viewerTokenOf`); the admin token cannot be had from it. The store keeps only
  * the scrypt hash of each. scrypt takes ~0.1 s and 32 MiB, so: a token that passed is
  * remembered under its SHA-256 (never the token itself) and never evicted (there are only
  * two valid tokens); wrong ones are remembered in a bounded map; and at most
