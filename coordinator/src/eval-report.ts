@@ -5,6 +5,7 @@
  * size, AUC and subgroup AUCs (`auc/<column>=<value>`, aggregates the site sent).
  */
 import Table from 'cli-table3';
+import { aucGapsOf } from '@cohortfl/protocol';
 import { CohortError } from '@cohortfl/wire';
 import { perSiteOf } from './reports.js';
 import type { RunRow, Store } from './store/index.js';
@@ -34,7 +35,6 @@ export interface EvalReport {
 }
 
 const GROUP_AUC = /^auc\/(.+=.*)$/;
-const AUC_GAP = /^([^/]+)\/aucGap$/;
 const finite = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
 
 function pickRun(store: Store, runId: number | undefined): RunRow | undefined {
@@ -52,11 +52,7 @@ export function evalReport(store: Store, runId?: number): EvalReport {
     const m = r.evalMetrics;
     // Rounds without score histograms have no sites/worstAuc; the sites' own AUCs still give it.
     const siteAucs = perSiteOf(store, row.id, r.round).flatMap((p) => (Number.isFinite(p.metrics['auc']) ? [p.metrics['auc']!] : []));
-    const aucGap: Record<string, number> = {};
-    for (const [key, value] of Object.entries(m)) {
-      const column = AUC_GAP.exec(key)?.[1];
-      if (column !== undefined && Number.isFinite(value)) aucGap[column] = value;
-    }
+    const aucGap = aucGapsOf(m);
     return {
       round: r.round,
       attempt: r.attempt,

@@ -4,9 +4,8 @@
  * AUC gaps, bytes received and timings. A value the round did not record is null.
  */
 import type { RunSeries, SeriesRound } from '@cohortfl/dashboard';
+import { aucGapsOf } from '@cohortfl/protocol';
 import type { Store } from '../store/index.js';
-
-const GAP_SUFFIX = '/aucGap';
 
 function numberOrNull(value: number | undefined): number | null {
   return value !== undefined && Number.isFinite(value) ? value : null;
@@ -23,10 +22,6 @@ export function runSeries(store: Store, runId: number): RunSeries {
   return {
     rounds: rounds.map((r): SeriesRound => {
       const e = r.evalMetrics;
-      const groupAucGap: Record<string, number> = {};
-      for (const [key, value] of Object.entries(e)) {
-        if (key.endsWith(GAP_SUFFIX) && Number.isFinite(value)) groupAucGap[key.slice(0, -GAP_SUFFIX.length)] = value;
-      }
       return {
         round: r.round,
         attempt: r.attempt,
@@ -40,7 +35,7 @@ export function runSeries(store: Store, runId: number): RunSeries {
         auc: numberOrNull(e['pooled/auc'] ?? e['auc']),
         worstSiteAuc: numberOrNull(e['sites/worstAuc']),
         siteAuc: siteAuc.get(r.round) ?? {},
-        groupAucGap,
+        groupAucGap: aucGapsOf(e),
         bytesReceived: numberOrNull(r.trainMetrics['bytesReceived']),
       };
     }),

@@ -41,10 +41,10 @@ function holdOutOf(row: RunRow): string[] {
   return Array.isArray(holdOut) ? holdOut.filter((x): x is string => typeof x === 'string') : [];
 }
 
-function runOf({ store, driver }: SnapshotSources, row: RunRow): RunView {
+/** `last`: the run's last completed round (from its series, read once per snapshot). */
+function runOf({ store, driver }: SnapshotSources, row: RunRow, last: { round: number; attempt: number } | undefined): RunView {
   const active = driver.current?.row.id === row.id ? driver.current : undefined;
   const engine = active?.run.status;
-  const last = store.completedRounds(row.id).at(-1);
   const cohort = engine?.cohort ?? [];
   const answered = engine?.answeredSites ?? [];
   return {
@@ -71,14 +71,15 @@ export function buildSnapshot(sources: SnapshotSources, role: Role): DashboardSn
   const { store, driver } = sources;
   const row = driver.current?.row ?? store.activeRun() ?? store.listRuns().at(-1);
   const tasks = store.listTasks();
+  const series = row ? runSeries(store, row.id) : { rounds: [] };
   const taskNames = new Map(tasks.map((t) => [t.hash, t.name]));
   return {
     at: sources.now(),
     role,
     coordinator: { publicKey: sources.publicKey, fingerprint: fingerprint(decodePublicKey(sources.publicKey)) },
     sites: sitesOf(sources),
-    run: row ? runOf(sources, row) : null,
-    series: row ? runSeries(store, row.id) : { rounds: [] },
+    run: row ? runOf(sources, row, series.rounds.at(-1)) : null,
+    series,
     tasks: tasks.map((t) => ({ name: t.name, version: t.version, hash: t.hash })),
     runs: store
       .listRuns()

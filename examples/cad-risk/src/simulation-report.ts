@@ -4,18 +4,13 @@
  * A simulation has no network, so bytes received are left empty, not made up.
  */
 import type { ReportInput, SeriesRound } from '@cohortfl/dashboard';
-import type { RoundSummary, SimulationResult } from '@cohortfl/sdk';
+import { aucGapsOf, type RoundSummary, type SimulationResult } from '@cohortfl/sdk';
 
-const GAP_SUFFIX = '/aucGap';
 const finite = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
 
 /** `finishedAt[i]` is when round i's summary arrived; round i started when round i-1 finished (the first at `startedAt`). */
 export function seriesRounds(rounds: readonly RoundSummary[], startedAt: number, finishedAt: readonly number[]): SeriesRound[] {
   return rounds.map((r, i) => {
-    const gaps: Record<string, number> = {};
-    for (const [key, value] of Object.entries(r.metrics)) {
-      if (key.endsWith(GAP_SUFFIX) && Number.isFinite(value)) gaps[key.slice(0, -GAP_SUFFIX.length)] = value;
-    }
     return {
       round: r.round,
       attempt: r.attempt,
@@ -28,7 +23,7 @@ export function seriesRounds(rounds: readonly RoundSummary[], startedAt: number,
       auc: finite(r.metrics['pooled/auc'] ?? r.metrics['auc']),
       worstSiteAuc: finite(r.metrics['sites/worstAuc']),
       siteAuc: Object.fromEntries(r.perSite.filter((p) => Number.isFinite(p.auc)).map((p) => [p.site, p.auc])),
-      groupAucGap: gaps,
+      groupAucGap: aucGapsOf(r.metrics),
       bytesReceived: null,
     };
   });

@@ -79,3 +79,14 @@ export function flattenReport(r: EvaluationReport): Record<string, number> {
   }
   return Object.fromEntries(Object.entries(out).filter(([, v]) => Number.isFinite(v)));
 }
+
+const AUC_GAP_SUFFIX = '/aucGap';
+
+/** Per subgroup column, the AUC gap flattenReport stored as `<column>/aucGap` (finite values only). */
+export function aucGapsOf(metrics: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(metrics)) {
+    if (key.endsWith(AUC_GAP_SUFFIX) && Number.isFinite(value)) out[key.slice(0, -AUC_GAP_SUFFIX.length)] = value;
+  }
+  return out;
+}

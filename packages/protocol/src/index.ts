@@ -18,5 +18,5 @@ export { DP_CONFIG_KEYS, perSiteNoiseVariance, privacyRoundConfig, quantizerSite
 export type { RoundPrivacy } from './privacy-settings.js';
 export { charge, checkBudget, patientPlan, secureSiteNoise } from './site-privacy.js';
 export type { DpSgdPlan, LocalTrainingFacts, SitePrivacy } from './site-privacy.js';
-export { evaluationReport, flattenGroupAuc, flattenReport } from './evaluation-report.js';
+export { aucGapsOf, evaluationReport, flattenGroupAuc, flattenReport } from './evaluation-report.js';
 export type { EvaluationReport } from './evaluation-report.js';

@@ -9,3 +9,5 @@ export { trainLocalOnly, trainPooled } from './baselines.js';
 export { loadSiteForTask } from './site-data.js';
 export type { SiteSpec } from './site-data.js';
 export { initBackend, mlp, tf } from '@cohortfl/ml';
+// A round's metrics (RoundSummary.metrics) carry subgroup gaps as `<column>/aucGap`; this reads them back.
+export { aucGapsOf } from '@cohortfl/protocol';
