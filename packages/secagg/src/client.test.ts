@@ -4,11 +4,11 @@ import { SecAggClient } from './client.js';
 import type { RoundContext } from './context.js';
 import { decodeShare, split } from './shamir.js';
 import { encryptShares } from './share-payload.js';
-import { CONTEXT, siteNames } from './round-harness.test-suite.js';
+import { attestAndUnmask, CONTEXT, siteNames } from './round-harness.test-suite.js';
 import type { EncryptedShare, RosterEntry, SecAggConfig } from './types.js';
 import { createAgreement } from './x25519.js';
 
-const FULL: SecAggConfig = { threshold: 3, graph: { kind: 'full' } };
+const FULL: SecAggConfig = { threshold: 4, graph: { kind: 'full' } };
 const failure = (fn: () => unknown): { code?: string; message?: string } => {
   try {
     fn();
@@ -61,7 +61,7 @@ describe('SecAggClient stages', () => {
     expect(failure(() => twice.advertiseKeys()).message).toMatch(/advertiseKeys is not allowed in stage 'advertised'/);
     const early = new SecAggClient({ site: 'site-00', context: CONTEXT });
     early.advertiseKeys();
-    expect(failure(() => early.unmask({ survivors: [], dropped: [] })).code).toBe('SECAGG_ABORTED');
+    expect(failure(() => attestAndUnmask(early, { survivors: [], dropped: [] })).code).toBe('SECAGG_ABORTED');
   });
 
   it('advertises two distinct fresh 32-byte keys', () => {
@@ -120,7 +120,7 @@ describe('SecAggClient.shareKeys', () => {
     const sites = siteNames(20);
     const clients = sites.map((site) => new SecAggClient({ site, context: CONTEXT }));
     const roster = clients.map((c) => ({ site: c.site, ...c.advertiseKeys() }));
-    expect(failure(() => clients[0]!.shareKeys(roster, { threshold: 6, graph: { kind: 'k-regular', k: 4 } })).message).toMatch(/exceeds the 5 holders/);
+    expect(failure(() => clients[0]!.shareKeys(roster, { threshold: 6, graph: { kind: 'k-regular', k: 4 } })).message).toMatch(/exceeds the holders/);
     expect(failure(() => clients[0]!.shareKeys(roster, { threshold: 21, graph: { kind: 'full' } })).code).toBe('SECAGG_ABORTED');
     expect(clients[0]!.stage).toBe('aborted');
   });
@@ -164,7 +164,7 @@ describe('SecAggClient.maskInput', () => {
     const { clients, inbox } = shared(4);
     const error = failure(() => clients[0]!.maskInput(inbox('site-00').slice(0, 1), new Uint32Array(4)));
     expect(error.code).toBe('SECAGG_ABORTED');
-    expect(error.message).toMatch(/received shares from 1 neighbours; 2 needed/);
+    expect(error.message).toMatch(/received shares from 1 neighbours; 3 needed/);
     expect(clients[0]!.stage).toBe('aborted');
   });
 
@@ -188,34 +188,34 @@ describe('SecAggClient.unmask', () => {
 
   it('reveals b-shares of survivors and s-shares of dropped sites at its own x', () => {
     const { me } = masked();
-    const reveals = me.unmask({ survivors: ['site-00', 'site-01', 'site-02'], dropped: ['site-03', 'site-04'] });
+    const reveals = attestAndUnmask(me, { survivors: ['site-00', 'site-01', 'site-02', 'site-03'], dropped: ['site-04'] });
     expect(reveals.map((r) => [r.owner, r.kind])).toEqual([
       ['site-00', 'b'],
       ['site-01', 'b'],
       ['site-02', 'b'],
-      ['site-03', 's'],
+      ['site-03', 'b'],
       ['site-04', 's'],
     ]);
     for (const r of reveals) expect(decodeShare(r.share).x).toBe(1);
     expect(me.stage).toBe('unmasked');
-    expect(failure(() => me.unmask({ survivors: all, dropped: [] })).code).toBe('SECAGG_ABORTED');
+    expect(failure(() => attestAndUnmask(me, { survivors: all, dropped: [] })).code).toBe('SECAGG_ABORTED');
   });
 
   it('never reveals its own mask key, even when told it dropped', () => {
     const { me } = masked();
-    const reveals = me.unmask({ survivors: ['site-01', 'site-02', 'site-03'], dropped: ['site-00', 'site-04'] });
+    const reveals = attestAndUnmask(me, { survivors: ['site-01', 'site-02', 'site-03', 'site-04'], dropped: ['site-00'] });
     expect(reveals.some((r) => r.owner === 'site-00')).toBe(false);
   });
 
   it('aborts on a request for both shares of one site, or too few survivors', () => {
     const both = masked();
-    const error = failure(() => both.me.unmask({ survivors: all, dropped: ['site-02'] }));
+    const error = failure(() => attestAndUnmask(both.me, { survivors: all, dropped: ['site-02'] }));
     expect(error.code).toBe('SECAGG_ABORTED');
     expect(error.message).toMatch(/both survivor and dropped/);
     expect(both.me.stage).toBe('aborted');
     const few = masked();
-    expect(failure(() => few.me.unmask({ survivors: ['site-00', 'site-01'], dropped: ['site-02', 'site-03', 'site-04'] })).message).toMatch(
-      /2 survivors, fewer than the threshold 3/,
+    expect(failure(() => attestAndUnmask(few.me, { survivors: ['site-00', 'site-01', 'site-02'], dropped: ['site-03', 'site-04'] })).message).toMatch(
+      /3 survivors, fewer than the threshold 4/,
     );
   });
 
@@ -224,13 +224,13 @@ describe('SecAggClient.unmask', () => {
     const cases: [string, unknown, RegExp][] = [
       ['unknown site', { survivors: [...all, 'site-77'], dropped: [] }, /not in the roster/],
       ['duplicate', { survivors: [...all, 'site-01'], dropped: [] }, /twice/],
-      ['unclassified neighbour', { survivors: ['site-00', 'site-01', 'site-02'], dropped: ['site-03'] }, /does not classify neighbour 'site-04'/],
+      ['unclassified neighbour', { survivors: ['site-00', 'site-01', 'site-02', 'site-03'], dropped: [] }, /does not classify neighbour 'site-04'/],
       ['neighbour it got nothing from', { survivors: [...all, 'site-zz'], dropped: [] }, /never received/],
       ['not an object', null, /must be an object/],
       ['lists not arrays', { survivors: 'site-00', dropped: [] }, /must be an array/],
     ];
     for (const [name, request, pattern] of cases) {
-      const error = failure(() => me.unmask(request as never));
+      const error = failure(() => attestAndUnmask(me, request as never));
       expect(error.code, name).toBe('MESSAGE_INVALID');
       expect(error.message, name).toMatch(pattern);
       expect(me.stage).toBe('masked');
@@ -248,7 +248,7 @@ describe('SecAggClient.unmask', () => {
     const neighbours = sent.filter((s) => s.to === me.site).map((s) => s.from);
     // Both ring neighbours dropped: this site is cut off from the other survivors.
     const survivors = sites.filter((s) => !neighbours.includes(s));
-    const error = failure(() => me.unmask({ survivors, dropped: neighbours }));
+    const error = failure(() => attestAndUnmask(me, { survivors, dropped: neighbours }));
     expect(error.code).toBe('SECAGG_ABORTED');
     expect(error.message).toMatch(/not connected/);
   });

@@ -8,7 +8,8 @@ import { aborted, invalid } from './fail.js';
 import { createGraph, type NeighbourGraph } from './graph.js';
 import { pairMaskKey, pairSign, selfMaskKey } from './mask-keys.js';
 import { applyMask } from './prg.js';
-import { checkRoster, fitsNeighbourhood, parseThreshold, type Roster } from './roster.js';
+import { checkRoster, consistencyHolds, fitsNeighbourhood, minimumThreshold, parseColluders, parseThreshold, type Roster } from './roster.js';
+import { survivorSetBytes } from './signed-bytes.js';
 import { encodeShare, split } from './shamir.js';
 import { decryptShares, encryptShares, type SharePair } from './share-payload.js';
 import { createAgreement } from './x25519.js';
@@ -18,6 +19,8 @@ import { CLIENT_STEPS, type ClientStage, type ClientStep, type RevealKind } from
 export interface SecAggClientOptions {
   site: string;
   context: RoundContext;
+  /** The consortium's members, the neighbour graph's nodes (default: each roster's sites). */
+  members?: readonly string[];
 }
 
 /** Public facts fixed by shareKeys. */
@@ -25,6 +28,12 @@ interface RoundView {
   roster: Roster;
   graph: NeighbourGraph;
   threshold: number;
+}
+
+/** The survivor set this site signed in the consistency step: the only one it will ever unmask for. */
+interface Attested {
+  survivors: ReadonlySet<string>;
+  dropped: ReadonlySet<string>;
 }
 
 /** Secrets kept from shareKeys to maskInput, then wiped. */
@@ -43,7 +52,9 @@ interface MaskSecrets {
 export class SecAggClient {
   readonly site: string;
   readonly context: RoundContext;
+  readonly #members: readonly string[] | undefined;
   #stage: ClientStage = 'init';
+  #attested: Attested | undefined;
   #c: nacl.BoxKeyPair | undefined;
   #s: nacl.BoxKeyPair | undefined;
   #view: RoundView | undefined;
@@ -59,6 +70,7 @@ export class SecAggClient {
     encodeSite(options?.site);
     this.site = options.site;
     this.context = checkContext(options.context);
+    this.#members = options.members === undefined ? undefined : [...options.members];
   }
 
   get stage(): ClientStage {
@@ -90,12 +102,16 @@ export class SecAggClient {
       throw invalid('roster carries keys for this site that it did not advertise');
     }
     const threshold = parseThreshold(config);
-    const graph = createGraph(checked.sites, this.context, config.graph);
+    const colluders = parseColluders(config);
+    const graph = createGraph(checked.sites, this.context, config.graph, this.#members ?? checked.sites);
     if (checked.sites.length < threshold) {
       throw this.#abort(`roster has ${checked.sites.length} sites, fewer than the threshold ${threshold}`);
     }
+    if (!consistencyHolds(threshold, graph, colluders)) {
+      throw this.#abort(`threshold ${threshold} is too low: with ${graph.degree + 1} possible holders of each site's shares and ${colluders} colluding site(s) tolerated, it must be at least ${minimumThreshold(graph.degree + 1, colluders)}`);
+    }
     if (!fitsNeighbourhood(threshold, graph)) {
-      throw invalid(`threshold ${threshold} exceeds the ${graph.degree + 1} holders of each site's shares`);
+      throw this.#abort(`threshold ${threshold} exceeds the holders of some site's shares in this roster`);
     }
     const neighbours = graph.neighbours(this.site);
     const boxAgreement = createAgreement(c.secretKey);
@@ -165,19 +181,44 @@ export class SecAggClient {
   }
 
   /**
-   * The shares to reveal: a survivor's b-share, a dropped site's s-share, never both
-   * for one site across calls. Refuses (SECAGG_ABORTED) a site in both lists, fewer
-   * survivors than the threshold, or survivors whose sum would split into parts.
+   * The consistency step: checks the survivor set as unmask would (without revealing)
+   * and commits to it. Returns the bytes the caller signs with the site's identity key;
+   * this site signs one survivor set per attempt and unmasks for that set only.
    */
-  unmask(request: UnmaskRequest): Reveal[] {
+  attest(request: UnmaskRequest): Uint8Array {
+    this.#begin('attest');
+    const { roster } = this.#view!;
+    this.#planOrAbort(request);
+    this.#attested = { survivors: new Set(request.survivors), dropped: new Set(request.dropped) };
+    this.#stage = CLIENT_STEPS.attest.to;
+    return survivorSetBytes(this.context, roster.sites.map((site) => roster.entry(site)), request);
+  }
+
+  /**
+   * The shares to reveal: a survivor's b-share, a dropped site's s-share, never both
+   * for one site across calls. `signers`: the roster sites whose signatures over this
+   * site's attested survivor set the caller verified. Refuses (SECAGG_ABORTED) a request
+   * other than the one attested, an owner whose share holders gave fewer than
+   * `threshold` signatures, a site in both lists, fewer survivors than the threshold,
+   * or survivors whose sum would split into parts.
+   */
+  unmask(request: UnmaskRequest, signers: Iterable<string>): Reveal[] {
     this.#begin('unmask');
     const { roster, graph, threshold } = this.#view!;
-    let plan: { owner: string; kind: RevealKind }[];
-    try {
-      plan = planReveals({ site: this.site, request, roster, graph, threshold, received: this.#received, revealed: this.#revealed });
-    } catch (error) {
-      if (isCohortError(error, 'SECAGG_ABORTED')) throw this.#abort(error.message);
-      throw error;
+    const attested = this.#attested!;
+    const same = (list: readonly string[], set: ReadonlySet<string>) => Array.isArray(list) && list.length === set.size && list.every((s) => set.has(s));
+    if (!same(request?.survivors, attested.survivors) || !same(request?.dropped, attested.dropped)) {
+      throw this.#abort('the unmask request differs from the survivor set this site signed');
+    }
+    const plan = this.#planOrAbort(request);
+    const signed = new Set<string>([this.site]);
+    for (const signer of signers) if (roster.has(signer)) signed.add(signer);
+    for (const { owner } of plan) {
+      const holders = [owner, ...graph.neighbours(owner)];
+      const count = holders.filter((h) => signed.has(h)).length;
+      if (count < threshold) {
+        throw this.#abort(`only ${count} holders of the shares of '${owner}' signed this survivor set; ${threshold} needed before anything is revealed`);
+      }
     }
     const out = plan.map(({ owner, kind }): Reveal => {
       this.#revealed.set(owner, kind);
@@ -186,6 +227,16 @@ export class SecAggClient {
     this.#wipeHeld();
     this.#stage = CLIENT_STEPS.unmask.to;
     return out;
+  }
+
+  #planOrAbort(request: UnmaskRequest): { owner: string; kind: RevealKind }[] {
+    const { roster, graph, threshold } = this.#view!;
+    try {
+      return planReveals({ site: this.site, request, roster, graph, threshold, received: this.#received, revealed: this.#revealed });
+    } catch (error) {
+      if (isCohortError(error, 'SECAGG_ABORTED')) throw this.#abort(error.message);
+      throw error;
+    }
   }
 
   #begin(step: ClientStep): void {

@@ -40,16 +40,30 @@ describe('neighbour graph', () => {
     }
   });
 
-  it('is the same for every party and changes with the round context and the roster', () => {
+  it('is the same for every party, attempt, round and participant set; only the task and the membership change it', () => {
     const sites = siteNames(40);
     const a = createGraph(sites, CONTEXT, { kind: 'k-regular' });
     const b = createGraph([...sites].reverse(), CONTEXT, { kind: 'k-regular' });
-    const other = createGraph(sites, { ...CONTEXT, attempt: 1 }, { kind: 'k-regular' });
-    const smaller = createGraph(sites.slice(1), CONTEXT, { kind: 'k-regular' });
+    const retried = createGraph(sites, { ...CONTEXT, attempt: 7 }, { kind: 'k-regular' });
+    const later = createGraph(sites, { ...CONTEXT, round: 99 }, { kind: 'k-regular' });
+    const otherTask = createGraph(sites, { ...CONTEXT, taskHash: 'cd'.repeat(32) }, { kind: 'k-regular' });
+    const otherMembers = createGraph(sites.slice(1), CONTEXT, { kind: 'k-regular' });
     const lists = (g: typeof a, list: string[]) => list.map((s) => g.neighbours(s).join());
     expect(lists(b, sites)).toEqual(lists(a, sites));
-    expect(lists(other, sites)).not.toEqual(lists(a, sites));
-    expect(lists(smaller, sites.slice(1))).not.toEqual(lists(a, sites.slice(1)));
+    expect(lists(retried, sites)).toEqual(lists(a, sites));
+    expect(lists(later, sites)).toEqual(lists(a, sites));
+    expect(lists(otherTask, sites)).not.toEqual(lists(a, sites));
+    expect(lists(otherMembers, sites.slice(1))).not.toEqual(lists(a, sites.slice(1)));
+  });
+
+  it('a site left out is only removed: every other site keeps its membership neighbours that take part', () => {
+    const members = siteNames(40);
+    const full = createGraph(members, CONTEXT, { kind: 'k-regular', k: 6 });
+    const without = members.filter((s) => s !== 'site-07');
+    const cut = createGraph(without, CONTEXT, { kind: 'k-regular', k: 6 }, members);
+    for (const site of without) expect(cut.neighbours(site)).toEqual(full.neighbours(site).filter((p) => p !== 'site-07'));
+    expect(cut.degree).toBe(6);
+    expect(() => createGraph([...members, 'site-zz'], CONTEXT, { kind: 'full' }, members)).toThrow(/not a member/);
   });
 
   it('falls back to the full graph when k reaches n − 1', () => {

@@ -1,4 +1,4 @@
-import { encodeContext, type RoundContext } from './context.js';
+import type { RoundContext } from './context.js';
 import { encodeSite, encodeTag, sha256, u16be } from './bytes.js';
 import { invalid } from './fail.js';
 import { createWordStream } from './prg.js';
@@ -8,16 +8,25 @@ import { DOMAINS } from './vocabulary.js';
  * Who shares masks and secrets with whom. 'full': every pair (Bonawitz et al. 2017).
  * 'k-regular': Bell et al. (CCS 2020) replace the complete graph by a sparse random
  * one so each site's work grows with log n instead of n; we build it as a circulant
- * graph over a random order: sites are permuted with a public seed (SHA-256 of the
- * round context and roster, so every party computes the same graph) and each is
- * linked to the k/2 sites on each side of it on that ring.
+ * graph over a random order of the consortium's members, each member linked to the
+ * k/2 members on each side of it on that ring, then keep only the round's
+ * participants (a member that did not advertise is simply absent).
+ *
+ * The ring's seed is SHA-256 of the task hash and the member list, nothing else: not
+ * the round, not the attempt, not who advertised. Both are fixed before any round (the
+ * task hash and the membership are approved by every hospital out of band), so a
+ * coordinator that aborts attempts or leaves sites out cannot draw a new graph, and
+ * leaving a site out only removes it: it never moves a colluder next to anyone.
  */
 export type GraphSpec = { kind: 'full' } | { kind: 'k-regular'; k?: number };
 
 export interface NeighbourGraph {
-  /** 'k-regular' falls back to 'full' when k would reach n − 1. */
+  /** 'k-regular' falls back to 'full' when k would reach (members − 1). */
   readonly kind: 'full' | 'k-regular';
-  /** Neighbours per site (n − 1 for the full graph). */
+  /**
+   * Neighbours per member in the membership graph (members − 1 for the full graph): a
+   * site's shares have at most degree + 1 holders, itself included, whoever takes part.
+   */
   readonly degree: number;
   /** The roster, sorted. */
   readonly sites: readonly string[];
@@ -42,9 +51,9 @@ function uniformBelow(next: () => number, bound: number): number {
   }
 }
 
-/** The public random order of the roster (Fisher–Yates driven by ChaCha20 keyed by the seed). */
-function publicOrder(sites: readonly string[], context: RoundContext): string[] {
-  const seed = sha256([GRAPH_TAG, encodeContext(context), u16be(sites.length), ...sites.map(encodeSite)]);
+/** The public random order of the members (Fisher–Yates driven by ChaCha20 keyed by the seed). */
+function publicOrder(sites: readonly string[], taskHash: string): string[] {
+  const seed = sha256([GRAPH_TAG, Buffer.from(taskHash, 'hex'), u16be(sites.length), ...sites.map(encodeSite)]);
   const stream = createWordStream(seed);
   let buffer = new Uint32Array(0);
   let position = 0;
@@ -72,36 +81,47 @@ function checkSites(sites: readonly string[]): string[] {
   return sorted;
 }
 
-export function createGraph(sites: readonly string[], context: RoundContext, spec: GraphSpec): NeighbourGraph {
+/**
+ * The neighbour graph of one round's participants `sites`, cut out of the graph over
+ * `members` (the pinned consortium; default: the participants themselves). Only the
+ * context's task hash feeds the graph.
+ */
+export function createGraph(sites: readonly string[], context: RoundContext, spec: GraphSpec, members: readonly string[] = sites): NeighbourGraph {
   const sorted = checkSites(sites);
-  const n = sorted.length;
+  const all = checkSites(members);
+  const memberSet = new Set(all);
+  for (const site of sorted) {
+    if (!memberSet.has(site)) throw invalid(`site '${site}' is not a member of the consortium`);
+  }
+  const n = all.length;
   if (spec?.kind !== 'full' && spec?.kind !== 'k-regular') throw invalid("graph kind must be 'full' or 'k-regular'");
   const k = spec.kind === 'k-regular' ? (spec.k ?? defaultDegree(n)) : n - 1;
   if (spec.kind === 'k-regular' && spec.k !== undefined && (!Number.isInteger(k) || k < 2 || k % 2 !== 0)) {
     throw invalid(`graph degree k = ${String(spec.k)} must be an even integer ≥ 2`);
   }
-  const members = new Set(sorted);
+  const participants = new Set(sorted);
   const known = (site: string): string => {
-    if (!members.has(site)) throw invalid(`site '${String(site).slice(0, 80)}' is not in the roster`);
+    if (!participants.has(site)) throw invalid(`site '${String(site).slice(0, 80)}' is not in the roster`);
     return site;
   };
   if (k >= n - 1) {
     return {
       kind: 'full',
-      degree: n - 1,
+      degree: Math.max(n - 1, 0),
       sites: sorted,
       neighbours: (site) => sorted.filter((s) => s !== known(site)),
       isNeighbour: (a, b) => known(a) !== known(b),
     };
   }
-  const order = publicOrder(sorted, context);
+  const order = publicOrder(all, context.taskHash);
   const lists = new Map<string, string[]>();
   order.forEach((site, position) => {
+    if (!participants.has(site)) return;
     const list: string[] = [];
     for (let step = 1; step <= k / 2; step++) {
       list.push(order[(position + step) % n]!, order[(position - step + n) % n]!);
     }
-    lists.set(site, list.sort());
+    lists.set(site, list.filter((peer) => participants.has(peer)).sort());
   });
   return {
     kind: 'k-regular',

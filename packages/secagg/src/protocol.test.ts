@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGraph, defaultDegree, type GraphSpec, type NeighbourGraph } from './graph.js';
 import { createQuantizer } from './quantize.js';
+import { minimumThreshold } from './roster.js';
 import { CHI2_15_P1E4, CONTEXT, DROP_POINTS, chiSquare16, runRound, seeded, siteNames, sumOf, type DropPoint, type Rng } from './round-harness.test-suite.js';
 
 type Expected = { outcome: 'done'; survivors: string[] } | { outcome: 'aborted'; phase: string };
@@ -10,8 +11,8 @@ function expectedOutcome(sites: string[], drops: Map<string, DropPoint>, t: numb
   const after = (points: DropPoint[]): string[] => sites.filter((s) => !points.includes(drops.get(s)!));
   const u1 = after(['before-advertise']);
   if (u1.length < t) return { outcome: 'aborted', phase: 'advertise' };
-  const graph: NeighbourGraph = createGraph(u1, CONTEXT, spec);
-  if (t > graph.degree + 1) return { outcome: 'aborted', phase: 'advertise' };
+  const graph: NeighbourGraph = createGraph(u1, CONTEXT, spec, sites);
+  if (u1.some((u) => t > graph.neighbours(u).length + 1)) return { outcome: 'aborted', phase: 'advertise' };
   const closed = (site: string): string[] => [site, ...graph.neighbours(site)];
   const count = (site: string, set: string[], self: boolean): number =>
     closed(site).filter((s) => (self || s !== site) && set.includes(s)).length;
@@ -23,8 +24,9 @@ function expectedOutcome(sites: string[], drops: Map<string, DropPoint>, t: numb
   const dropped = u2.filter((v) => !u3.includes(v) && hasSurvivingNeighbour(v));
   if (u3.some((u) => count(u, u3, true) < t) || dropped.some((v) => count(v, u3, false) < t)) return { outcome: 'aborted', phase: 'masked' };
   const u4 = after(['before-advertise', 'after-advertise', 'after-share', 'after-masked']);
-  if (u4.length < t) return { outcome: 'aborted', phase: 'unmask' };
-  if (u3.some((u) => count(u, u4, true) < t) || dropped.some((v) => count(v, u4, false) < t)) return { outcome: 'aborted', phase: 'unmask' };
+  // The consistency step: every owner's holders in U4 must have signed, t of them.
+  if (u4.length < t) return { outcome: 'aborted', phase: 'attest' };
+  if (u3.some((u) => count(u, u4, true) < t) || dropped.some((v) => count(v, u4, true) < t)) return { outcome: 'aborted', phase: 'attest' };
   return { outcome: 'done', survivors: u3 };
 }
 
@@ -57,7 +59,8 @@ describe('secure aggregation rounds (property tests over random cohorts, graphs 
       const n = trial < 4 ? [2, 3, 50, 47][trial]! : rng.int(2, 50);
       const spec: GraphSpec = rng.next() < 0.5 ? { kind: 'full' } : { kind: 'k-regular' };
       const degree = spec.kind === 'full' ? n - 1 : defaultDegree(n);
-      const t = rng.int(2, Math.max(2, Math.min(n, degree + 1)));
+      const top = Math.min(n, degree + 1);
+      const t = rng.int(Math.min(top, minimumThreshold(top, 0)), top);
       const length = trial === 0 ? 1 : rng.int(1, 2000);
       const sites = siteNames(n);
       const dropRate = rng.pick([0, 0.05, 0.15, 0.3, 0.6]);
@@ -87,7 +90,7 @@ describe('secure aggregation rounds (property tests over random cohorts, graphs 
   });
 
   it('recovers the sum with drops at every point in one round (full and sparse graphs)', () => {
-    for (const spec of [{ kind: 'full' }, { kind: 'k-regular', k: 6 }] as GraphSpec[]) {
+    for (const spec of [{ kind: 'full' }, { kind: 'k-regular', k: 14 }] as GraphSpec[]) {
       const sites = siteNames(24);
       const drops = new Map<string, DropPoint>([
         ['site-01', 'before-advertise'],
@@ -97,8 +100,9 @@ describe('secure aggregation rounds (property tests over random cohorts, graphs 
         ['site-17', 'after-masked'],
       ]);
       const inputs = randomInputs(seeded(11), sites, 301, false);
-      const result = runRound({ sites, config: { threshold: 4, graph: spec }, inputs, drops });
-      expect(result.outcome).toBe('done');
+      const holders = spec.kind === 'full' ? sites.length : (spec.k ?? defaultDegree(sites.length)) + 1;
+      const result = runRound({ sites, config: { threshold: minimumThreshold(holders, 0), graph: spec }, inputs, drops });
+      expect(result.outcome === 'aborted' ? result.message : result.outcome).toBe('done');
       const survivors = sites.filter((s) => !['site-01', 'site-05', 'site-09', 'site-13'].includes(s));
       if (result.outcome === 'done') expect(result.sum).toEqual(sumOf(survivors, inputs));
     }
@@ -111,7 +115,7 @@ describe('secure aggregation rounds (property tests over random cohorts, graphs 
       ['before-advertise', "phase 'advertise': 2 sites answered, threshold is 3"],
       ['after-advertise', "phase 'share': 2 sites answered, threshold is 3"],
       ['after-share', "phase 'masked': 2 sites answered, threshold is 3"],
-      ['after-masked', "phase 'unmask': 2 sites answered, threshold is 3"],
+      ['after-masked', "phase 'attest': 2 sites answered, threshold is 3"],
     ];
     for (const [point, message] of cases) {
       const drops = new Map<string, DropPoint>(sites.slice(0, 3).map((s) => [s, point]));
@@ -125,7 +129,7 @@ describe('secure aggregation rounds (property tests over random cohorts, graphs 
     const sites = siteNames(6);
     const inputs = new Map(sites.map((s) => [s, new Uint32Array(20_000)]));
     const drops = new Map<string, DropPoint>([['site-05', 'after-share']]);
-    const result = runRound({ sites, config: { threshold: 3, graph: { kind: 'full' } }, inputs, drops });
+    const result = runRound({ sites, config: { threshold: 4, graph: { kind: 'full' } }, inputs, drops });
     expect(result.outcome).toBe('done');
     expect(result.masked.size).toBe(5);
     for (const y of result.masked.values()) expect(chiSquare16(y)).toBeLessThan(CHI2_15_P1E4);

@@ -53,5 +53,27 @@ export function parseThreshold(config: SecAggConfig): number {
 
 /** Every site's closed neighbourhood (itself and the holders of its shares) must be able to reach t. */
 export function fitsNeighbourhood(threshold: number, graph: NeighbourGraph): boolean {
-  return threshold <= graph.degree + 1;
+  return graph.sites.every((site) => threshold <= graph.neighbours(site).length + 1);
+}
+
+/** Colluders tolerated: an integer ≥ 0, default 0 (MESSAGE_INVALID otherwise). */
+export function parseColluders(config: SecAggConfig): number {
+  const c = config?.colluders ?? 0;
+  if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > MAX_ROSTER) throw invalid(`colluders ${String(c)} must be an integer in 0..${MAX_ROSTER}`);
+  return c;
+}
+
+/**
+ * The consistency rule (Bonawitz et al. 2017, per neighbourhood as in Bell et al. 2020):
+ * honest holders sign one survivor set per attempt, so two sets each signed by t of
+ * the degree + 1 possible holders of a site's shares share at least 2t − (degree + 1)
+ * signers, all of them colluders. With 2t > degree + 1 + colluders that cannot happen.
+ */
+export function consistencyHolds(threshold: number, graph: NeighbourGraph, colluders: number): boolean {
+  return 2 * threshold > graph.degree + 1 + colluders;
+}
+
+/** The smallest threshold the consistency rule allows for holder groups of `holders` sites. */
+export function minimumThreshold(holders: number, colluders: number): number {
+  return Math.max(MIN_THRESHOLD, Math.floor((holders + colluders) / 2) + 1);
 }

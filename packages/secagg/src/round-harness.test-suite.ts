@@ -2,7 +2,7 @@ import { isCohortError } from '@cohortfl/wire';
 import { SecAggClient } from './client.js';
 import type { RoundContext } from './context.js';
 import { SecAggServer } from './server.js';
-import type { SecAggConfig } from './types.js';
+import type { Reveal, SecAggConfig, UnmaskRequest } from './types.js';
 
 /** Shared helpers for the protocol tests: a seeded generator for choices and a sans-IO round driver. */
 export interface Rng {
@@ -52,7 +52,7 @@ export function runRound(plan: RoundPlan): RoundResult {
   const context = plan.context ?? CONTEXT;
   const vectorLength = plan.inputs.values().next().value!.length;
   const server = new SecAggServer({ context, cohort: plan.sites, config: plan.config, vectorLength });
-  const clients = new Map(plan.sites.map((site) => [site, new SecAggClient({ site, context })]));
+  const clients = new Map(plan.sites.map((site) => [site, new SecAggClient({ site, context, members: plan.sites })]));
   const masked = new Map<string, Uint32Array>();
   let alive = [...plan.sites];
   const leave = (point: DropPoint): void => {
@@ -73,7 +73,12 @@ export function runRound(plan: RoundPlan): RoundResult {
     }
     const request = server.closeMasked();
     leave('after-masked');
-    for (const site of alive) server.receiveUnmask(site, clients.get(site)!.unmask(request));
+    for (const site of alive) {
+      clients.get(site)!.attest(request);
+      server.receiveAttestation(site);
+    }
+    const signers = server.closeAttestations();
+    for (const site of signers) server.receiveUnmask(site, clients.get(site)!.unmask(request, signers));
     return { outcome: 'done', sum: server.finalize(), masked };
   } catch (error) {
     // Only the server may abort an honest run; anything else is a failure of the test.
@@ -103,3 +108,9 @@ export function chiSquare16(words: Uint32Array): number {
 /** χ²(15) upper quantile at p = 1e-4: a uniform source exceeds it once in 10,000 runs. */
 export const CHI2_15_P1E4 = 44.26;
 
+
+/** The consistency step, then unmask with `signers` taken as verified (default: every survivor). */
+export function attestAndUnmask(client: SecAggClient, request: UnmaskRequest, signers: readonly string[] = request?.survivors ?? []): Reveal[] {
+  client.attest(request);
+  return client.unmask(request, signers);
+}

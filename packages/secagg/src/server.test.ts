@@ -4,7 +4,7 @@ import { SecAggClient } from './client.js';
 import { SecAggServer } from './server.js';
 import { add, elementFromBytes, elementToBytes, invert } from './field.js';
 import { encodeShare, decodeShare } from './shamir.js';
-import { CONTEXT, siteNames } from './round-harness.test-suite.js';
+import { attestAndUnmask, CONTEXT, siteNames } from './round-harness.test-suite.js';
 import type { Reveal, SecAggConfig } from './types.js';
 
 const CONFIG: SecAggConfig = { threshold: 3, graph: { kind: 'full' } };
@@ -35,7 +35,9 @@ function drive(until: 'keys' | 'shares' | 'masked' | 'unmask', n = 5) {
   if (until === 'masked') return result;
   for (const c of clients) server.receiveMasked(c.site, c.maskInput(server.sharesFor(c.site), Uint32Array.of(1, 2, 3, 4, 5, c.site.length)));
   const request = server.closeMasked();
-  for (const c of clients) result.reveals.set(c.site, c.unmask(request));
+  for (const c of clients) server.receiveAttestation(c.site);
+  server.closeAttestations();
+  for (const c of clients) result.reveals.set(c.site, attestAndUnmask(c, request));
   return result;
 }
 
@@ -49,7 +51,7 @@ describe('SecAggServer configuration', () => {
     expect(failure(() => new SecAggServer({ ...base, context: { ...CONTEXT, taskHash: 'xyz' } })).code).toBe('CONFIG_INVALID');
     expect(failure(() => new SecAggServer({ ...base, config: { threshold: 3, graph: { kind: 'k-regular', k: 3 } } })).code).toBe('CONFIG_INVALID');
     const big = { ...base, cohort: siteNames(30) };
-    expect(failure(() => new SecAggServer({ ...big, config: { threshold: 6, graph: { kind: 'k-regular', k: 4 } } })).message).toMatch(/exceeds the 5 holders/);
+    expect(failure(() => new SecAggServer({ ...big, config: { threshold: 6, graph: { kind: 'k-regular', k: 4 } } })).message).toMatch(/exceeds the holders/);
   });
 });
 
@@ -190,11 +192,13 @@ describe('SecAggServer masked inputs and unmasking', () => {
     for (const c of alive) server.receiveMasked(c.site, c.maskInput(server.sharesFor(c.site), new Uint32Array(2)));
     const request = server.closeMasked();
     expect(request).toEqual({ survivors: sites.slice(0, 4), dropped: ['site-04'] });
+    for (const c of alive) server.receiveAttestation(c.site);
+    server.closeAttestations();
     for (const c of alive.slice(0, 3)) {
       // Exactly t reveals, so no spare share exposes the corruption; the key check must. Shares sit
       // at x = 1, 2, 3, so x = 1 has Lagrange weight 3 at zero: adding 3^-1 shifts the secret by one,
       // a still plausible 32-byte value.
-      const reveals = c.unmask(request).map((r) => {
+      const reveals = attestAndUnmask(c, request).map((r) => {
         if (c.site !== 'site-00' || r.owner !== 'site-04') return r;
         const share = decodeShare(r.share);
         const shifted = add(elementFromBytes(share.y), invert(3n));

@@ -3,7 +3,7 @@ import { checkContext, type RoundContext } from './context.js';
 import { encodeSite } from './bytes.js';
 import { aborted, badConfig, invalid } from './fail.js';
 import { createGraph, isConnected, type NeighbourGraph } from './graph.js';
-import { checkRoster, fitsNeighbourhood, parseThreshold, type Roster } from './roster.js';
+import { checkRoster, consistencyHolds, fitsNeighbourhood, minimumThreshold, parseColluders, parseThreshold, type Roster } from './roster.js';
 import { checkReveals, checkShareList, checkAdvertisedKeys } from './server-checks.js';
 import { unmaskSum } from './server-unmask.js';
 import type { ShamirShare } from './shamir.js';
@@ -17,6 +17,8 @@ export interface SecAggServerOptions {
   config: SecAggConfig;
   /** Length of every masked vector (the quantizer's P + 1). */
   vectorLength: number;
+  /** The consortium's members, the neighbour graph's nodes (default: the cohort). */
+  members?: readonly string[];
 }
 
 /**
@@ -33,6 +35,7 @@ export class SecAggServer {
   readonly vectorLength: number;
   readonly #cohort: ReadonlySet<string>;
   readonly #spec: SecAggConfig['graph'];
+  readonly #members: readonly string[];
   #stage: ServerStage = 'collect-keys';
   #abortError: CohortError | undefined;
   readonly #advertised = new Map<string, KeyAdvertisement>();
@@ -43,6 +46,7 @@ export class SecAggServer {
   readonly #sharers = new Set<string>();
   readonly #masked = new Set<string>();
   #sum: Uint32Array;
+  readonly #attested = new Set<string>();
   readonly #unmasked = new Set<string>();
   readonly #bShares = new Map<string, ShamirShare[]>();
   readonly #sShares = new Map<string, ShamirShare[]>();
@@ -57,9 +61,14 @@ export class SecAggServer {
       if (cohort.length > MAX_ROSTER) throw invalid(`cohort has ${cohort.length} sites, at most ${MAX_ROSTER} allowed`);
       this.threshold = parseThreshold(options.config);
       if (this.threshold > cohort.length) throw invalid(`threshold ${this.threshold} exceeds the cohort of ${cohort.length}`);
-      const graph = createGraph(cohort, this.context, options.config.graph);
+      this.#members = [...(options.members ?? cohort)];
+      const graph = createGraph(cohort, this.context, options.config.graph, this.#members);
       if (!fitsNeighbourhood(this.threshold, graph)) {
-        throw invalid(`threshold ${this.threshold} exceeds the ${graph.degree + 1} holders of each site's shares`);
+        throw invalid(`threshold ${this.threshold} exceeds the holders of some site's shares`);
+      }
+      const colluders = parseColluders(options.config);
+      if (!consistencyHolds(this.threshold, graph, colluders)) {
+        throw invalid(`threshold ${this.threshold} is below ${minimumThreshold(graph.degree + 1, colluders)}, the least that tolerates ${colluders} colluding site(s)`);
       }
       this.#spec = options.config.graph;
     } catch (error) {
@@ -84,9 +93,9 @@ export class SecAggServer {
   closeAdvertisements(): RosterEntry[] {
     this.#closing('advertise', this.#advertised.size);
     const roster = checkRoster([...this.#advertised].map(([site, keys]) => ({ site, ...keys })));
-    const graph = createGraph(roster.sites, this.context, this.#spec);
+    const graph = createGraph(roster.sites, this.context, this.#spec, this.#members);
     if (!fitsNeighbourhood(this.threshold, graph)) {
-      throw this.#abort(`phase 'advertise': threshold ${this.threshold} exceeds the ${graph.degree + 1} holders of each site's shares`);
+      throw this.#abort(`phase 'advertise': threshold ${this.threshold} exceeds the holders of some site's shares`);
     }
     this.#roster = roster;
     this.#graph = graph;
@@ -173,9 +182,40 @@ export class SecAggServer {
     return this.unmaskRequest();
   }
 
+  /**
+   * A survivor signed the survivor set (the caller verified its signature over
+   * survivorSetBytes with the site's identity key).
+   */
+  receiveAttestation(site: string): void {
+    this.#accepting('attest', site, this.#masked.has(site), this.#attested.has(site));
+    this.#attested.add(site);
+  }
+
+  /**
+   * Ends the consistency step: every secret to be reconstructed needs `threshold`
+   * signers among its holders, or no honest site would reveal for it; abort now rather
+   * than ask. Returns the sites (U4) to send the unmask request and signatures to.
+   */
+  closeAttestations(): string[] {
+    this.#closing('attest', this.#attested.size);
+    const graph = this.#graph!;
+    for (const owner of this.#sharers) {
+      const holders = [owner, ...graph.neighbours(owner)];
+      const survived = this.#masked.has(owner);
+      // Owners nobody reveals for (a dropped site without surviving neighbours) need no signatures.
+      if (!survived && !graph.neighbours(owner).some((peer) => this.#masked.has(peer))) continue;
+      const signed = holders.filter((h) => this.#attested.has(h)).length;
+      if (signed < this.threshold) {
+        throw this.#abort(`phase 'attest': only ${signed} holders of the shares of '${owner}' signed the survivor set, threshold is ${this.threshold}`);
+      }
+    }
+    this.#stage = SERVER_PHASES.attest.next;
+    return [...this.#attested].sort();
+  }
+
   /** Survivors (U3) and dropped sites (U2 \ U3), sorted: the same request for every survivor. */
   unmaskRequest(): UnmaskRequest {
-    if (this.#stage !== 'collect-unmask') throw this.#illegal('unmaskRequest', 'collect-unmask');
+    if (this.#stage !== 'collect-attest' && this.#stage !== 'collect-unmask') throw this.#illegal('unmaskRequest', 'collect-attest');
     return {
       survivors: [...this.#masked].sort(),
       dropped: [...this.#sharers].filter((site) => !this.#masked.has(site)).sort(),
@@ -183,7 +223,7 @@ export class SecAggServer {
   }
 
   receiveUnmask(site: string, reveals: readonly Reveal[]): void {
-    this.#accepting('unmask', site, this.#masked.has(site), this.#unmasked.has(site));
+    this.#accepting('unmask', site, this.#attested.has(site), this.#unmasked.has(site));
     const graph = this.#graph!;
     const expected = new Map<string, 'b' | 's'>();
     for (const owner of [site, ...graph.neighbours(site)]) {

@@ -1,7 +1,7 @@
 import { encodeContext, type RoundContext } from './context.js';
 import { concatBytes, encodeSite, encodeTag, isBytes, sha256, u16be } from './bytes.js';
 import { invalid } from './fail.js';
-import type { UnmaskRequest } from './types.js';
+import type { RosterEntry, UnmaskRequest } from './types.js';
 import { DOMAINS, MAX_ROSTER, SIZES } from './vocabulary.js';
 
 const ADVERTISE_TAG = encodeTag(DOMAINS.ADVERTISE);
@@ -44,4 +44,26 @@ export function unmaskRequestBytes(context: RoundContext, roster: readonly strin
   mark(request.dropped, STATUS.dropped);
   const rosterDigest = sha256(sites.map(encodeSite));
   return concatBytes([UNMASK_TAG, encodeContext(context), rosterDigest, u16be(sites.length), status]);
+}
+
+const SURVIVORS_TAG = encodeTag(DOMAINS.SURVIVORS);
+
+/**
+ * The bytes every survivor signs in the consistency step (with its identity key), and
+ * checks at least `threshold` holders signed before it reveals anything:
+ * tag || context 40 || SHA-256(roster: site 65 || cPk 32 || sPk 32 per site, sorted)
+ * || u16 n || one status byte per roster site (0 absent, 1 survivor, 2 dropped).
+ * Binding the roster's keys, not only its names, means sites that were shown
+ * different rosters never count each other's signatures. Constant size for a roster.
+ */
+export function survivorSetBytes(context: RoundContext, roster: readonly RosterEntry[], request: UnmaskRequest): Uint8Array {
+  const sorted = [...roster].sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : 0));
+  const names = unmaskRequestBytes(context, sorted.map((e) => e.site), request);
+  const statusOffset = UNMASK_TAG.length + SIZES.CONTEXT + 32 + 2;
+  const status = names.subarray(statusOffset);
+  for (const entry of sorted) {
+    if (!isBytes(entry.cPk, SIZES.KEY) || !isBytes(entry.sPk, SIZES.KEY)) throw invalid('roster keys must be 32 bytes each');
+  }
+  const rosterDigest = sha256(sorted.flatMap((e) => [encodeSite(e.site), e.cPk, e.sPk]));
+  return concatBytes([SURVIVORS_TAG, encodeContext(context), rosterDigest, u16be(sorted.length), status]);
 }

@@ -17,6 +17,13 @@ export interface SecAggConfig {
   /** Shares needed to reconstruct a secret, and the fewest sites whose sum may be revealed (≥ 2). */
   threshold: number;
   graph: GraphSpec;
+  /**
+   * Colluding sites tolerated (default 0). A survivor set must carry signatures from
+   * at least `threshold` holders of an owner's shares before any of them is revealed,
+   * and 2·threshold > holders + colluders, so two different survivor sets can never
+   * both gather enough signatures, even with that many colluders signing both.
+   */
+  colluders?: number;
 }
 
 /** One site's shares for one neighbour, as the site hands them to the coordinator. */

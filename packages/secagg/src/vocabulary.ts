@@ -4,11 +4,11 @@
  */
 
 /** Site-side stages, in order; 'aborted' is terminal and reachable from any stage. */
-export const CLIENT_STAGES = ['init', 'advertised', 'shared', 'masked', 'unmasked', 'aborted'] as const;
+export const CLIENT_STAGES = ['init', 'advertised', 'shared', 'masked', 'attested', 'unmasked', 'aborted'] as const;
 export type ClientStage = (typeof CLIENT_STAGES)[number];
 
 /** Coordinator-side stages, in order; 'done' and 'aborted' are terminal. */
-export const SERVER_STAGES = ['collect-keys', 'collect-shares', 'collect-masked', 'collect-unmask', 'done', 'aborted'] as const;
+export const SERVER_STAGES = ['collect-keys', 'collect-shares', 'collect-masked', 'collect-attest', 'collect-unmask', 'done', 'aborted'] as const;
 export type ServerStage = (typeof SERVER_STAGES)[number];
 
 /** Which client step is legal in which stage, and where it leads. */
@@ -16,7 +16,8 @@ export const CLIENT_STEPS = {
   advertiseKeys: { from: 'init', to: 'advertised' },
   shareKeys: { from: 'advertised', to: 'shared' },
   maskInput: { from: 'shared', to: 'masked' },
-  unmask: { from: 'masked', to: 'unmasked' },
+  attest: { from: 'masked', to: 'attested' },
+  unmask: { from: 'attested', to: 'unmasked' },
 } as const satisfies Record<string, { from: ClientStage; to: ClientStage }>;
 export type ClientStep = keyof typeof CLIENT_STEPS;
 
@@ -24,7 +25,8 @@ export type ClientStep = keyof typeof CLIENT_STEPS;
 export const SERVER_PHASES = {
   advertise: { stage: 'collect-keys', next: 'collect-shares' },
   share: { stage: 'collect-shares', next: 'collect-masked' },
-  masked: { stage: 'collect-masked', next: 'collect-unmask' },
+  masked: { stage: 'collect-masked', next: 'collect-attest' },
+  attest: { stage: 'collect-attest', next: 'collect-unmask' },
   unmask: { stage: 'collect-unmask', next: 'done' },
 } as const satisfies Record<string, { stage: ServerStage; next: ServerStage }>;
 export type ServerPhase = keyof typeof SERVER_PHASES;
@@ -42,7 +44,8 @@ export const DOMAINS = {
   SHARE: 'cohortfl/secagg/v1/share',
   SELF_MASK: 'cohortfl/secagg/v1/self-mask',
   PAIR_MASK: 'cohortfl/secagg/v1/pair-mask',
-  GRAPH: 'cohortfl/secagg/v1/graph',
+  GRAPH: 'cohortfl/secagg/v2/graph',
+  SURVIVORS: 'cohortfl/secagg/v1/survivors',
   UNMASK_REQUEST: 'cohortfl/secagg/v1/unmask-request',
 } as const;
 export type Domain = (typeof DOMAINS)[keyof typeof DOMAINS];
