@@ -60,8 +60,10 @@ export async function runConfiguration(row, { track, progress, perProcess, cpuPr
   writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), logLevel: 'info', retryDelayMs: 500 }, null, 2));
   const cli = async (args) => {
     const err = [];
-    const code = await coordinatorLib.runCli([...args, '--data-dir', coordDir], { out: () => {}, err: (l) => err.push(l), env: {} });
+    const out = [];
+    const code = await coordinatorLib.runCli([...args, '--data-dir', coordDir], { out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
     if (code !== 0) throw new Error(`cohort-coordinator ${args.join(' ')} failed (${code}): ${err.join('\n')}`);
+    return out.join('\n');
   };
 
   const name = `bench-${row.id}`;
@@ -82,9 +84,16 @@ export async function runConfiguration(row, { track, progress, perProcess, cpuPr
     identity.writeKeyFile(join(siteDir, 'site.key'), id);
     await cli(['sites', 'add', siteName, '--public-key', identity.encodePublicKey(id.publicKey)]);
     // With DP the hospital also sets a budget (ledger written and fsynced every round), as one demanding DP would.
-    const privacy = row.dp ? { privacy: { epsilonMax: 1000, delta: 1e-5 } } : {};
-    writeFileSync(join(siteDir, 'policy.json'), JSON.stringify({ acceptTasks: true, approvedTaskHashes: [built.hash], minCohortSize: 2, ...privacy }));
     sites.push({ name: siteName, index: i, dir: siteDir });
+  }
+  // Every hospital pins the consortium membership the operator hands out.
+  const consortiumFile = join(dir, 'consortium.json');
+  const consortiumHash = /sha256 ([0-9a-f]{64})/.exec(await cli(['sites', 'consortium', '--out', consortiumFile]))?.[1];
+  if (!consortiumHash) throw new Error('sites consortium printed no hash');
+  for (const s of sites) {
+    const privacy = row.dp ? { privacy: { epsilonMax: 1000, delta: 1e-5 } } : {};
+    const consortium = { file: consortiumFile, sha256: consortiumHash };
+    writeFileSync(join(s.dir, 'policy.json'), JSON.stringify({ acceptTasks: true, approvedTaskHashes: [built.hash], minCohortSize: 2, consortium, ...privacy }));
   }
   await cli(['tasks', 'publish', manifestPath]);
 

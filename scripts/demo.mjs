@@ -131,7 +131,6 @@ async function main() {
     const publicKey = out.match(/ed25519:[A-Za-z0-9_-]{43}/)?.[0];
     if (!publicKey) fail(`could not read ${site.name}'s public key from keygen output`);
     run(COORDINATOR, ['sites', 'add', site.name, '--public-key', publicKey, '--data-dir', coordDir], 'coordinator-sites');
-    writeFileSync(join(dir, 'policy.json'), JSON.stringify({ acceptTasks: true, approvedTaskHashes: [built.hash], minCohortSize: 2 }, null, 2));
     writeFileSync(join(dir, 'site.json'), JSON.stringify({
       site: site.name,
       coordinator: { url, publicKey: coordinatorKey },
@@ -143,8 +142,18 @@ async function main() {
       metrics: { host: '127.0.0.1', port: 0 },
     }, null, 2));
   }
+  // The operator hands every hospital the consortium membership; each checks its hash out of
+  // band and pins it, so secure aggregation peers can only be these sites with these keys.
+  const consortiumFile = join(state, 'consortium.json');
+  const consortiumOut = run(COORDINATOR, ['sites', 'consortium', '--out', consortiumFile, '--data-dir', coordDir], 'coordinator-consortium');
+  const consortiumHash = consortiumOut.match(/sha256 ([0-9a-f]{64})/)?.[1];
+  if (!consortiumHash) fail('could not read the consortium hash');
+  for (const site of chosen) {
+    const policy = { acceptTasks: true, approvedTaskHashes: [built.hash], minCohortSize: 2, consortium: { file: consortiumFile, sha256: consortiumHash } };
+    writeFileSync(join(state, 'sites', site.name, 'policy.json'), JSON.stringify(policy, null, 2));
+  }
   run(COORDINATOR, ['tasks', 'publish', manifestPath, '--data-dir', coordDir], 'coordinator-tasks');
-  say(`enrolled ${chosen.map((s) => s.name).join(', ')}`);
+  say(`enrolled ${chosen.map((s) => s.name).join(', ')}; consortium ${consortiumHash.slice(0, 16)}… pinned by every site`);
 
   // 4. Start the site agents (separate processes) and wait for each to authenticate.
   await Promise.all(chosen.map((site) => start(SITE, ['run', '--config', join(state, 'sites', site.name, 'site.json')], `site-${site.name}`, /connected to/)));

@@ -4,7 +4,8 @@
 // survivors while the threshold holds, and aborts cleanly, then retries with
 // fresh keys, when it does not.
 import { afterEach, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { parseMembershipFile } from '@cohortfl/protocol';
 import { encodePublicKey, generateIdentity } from '@cohortfl/identity';
 import { adminToken, api, cli, COORDINATOR_CLI, createFixture, parseMetrics, pointSitesAt, startCoordinator, startSite, waitUntil, type Fixture, type Running } from './support/consortium.js';
 import { ScriptedSite } from './support/rogue.js';
@@ -25,16 +26,19 @@ afterEach(async () => {
 
 type RunDetail = { rounds: { round: number; attempt: number; trained: string[]; failures: { site: string; reason: string }[] }[] };
 
-async function consortium(threshold: number | undefined, doomed: { site: string; dieAt: 'keys' | 'shares' | 'masked' | 'reveal' }[]) {
-  fixture = await createFixture({ rounds: 1, timeouts: { train: 20, evaluate: 20 }, retryDelayMs: 300, secureThreshold: threshold, extraConfig: { timeouts: { train: 20, evaluate: 20, secagg: 3 } } });
+async function consortium(threshold: number | undefined, doomed: { site: string; dieAt: 'keys' | 'shares' | 'masked' | 'attest' | 'reveal' }[]) {
+  // The doomed sites are consortium members like the others: enrolled before the membership file is made.
+  const identities = new Map(doomed.map((d) => [d.site, generateIdentity()]));
+  const extraMembers = doomed.map((d) => ({ name: d.site, publicKey: encodePublicKey(identities.get(d.site)!.publicKey) }));
+  fixture = await createFixture({ rounds: 1, timeouts: { train: 20, evaluate: 20 }, retryDelayMs: 300, secureThreshold: threshold, extraMembers, extraConfig: { timeouts: { train: 20, evaluate: 20, secagg: 3 } } });
+  const membership = parseMembershipFile(readFileSync(fixture.consortiumPath, 'utf8'));
   const coordinator = await startCoordinator(fixture);
   procs.push(coordinator.proc);
   pointSitesAt(fixture, coordinator.url);
   procs.push(...(await Promise.all(fixture.sites.map((s) => startSite(fixture!, s.name)))));
   for (const d of doomed) {
-    const identity = generateIdentity();
-    cli(COORDINATOR_CLI, ['sites', 'add', d.site, '--public-key', encodePublicKey(identity.publicKey), '--data-dir', fixture.coordDir]);
-    const site = new ScriptedSite({ url: coordinator.url, site: d.site, identity, taskHash: fixture.taskHash, dieAt: d.dieAt });
+    const identity = identities.get(d.site)!;
+    const site = new ScriptedSite({ url: coordinator.url, site: d.site, identity, taskHash: fixture.taskHash, membership, dieAt: d.dieAt });
     scripted.push(site);
     expect(await site.rogue.connect()).toEqual({ welcomed: true });
   }
@@ -49,20 +53,21 @@ async function consortium(threshold: number | undefined, doomed: { site: string;
 }
 
 describe('secure aggregation across processes', () => {
-  for (const step of ['keys', 'shares', 'masked', 'reveal'] as const) {
+  for (const step of ['keys', 'shares', 'masked', 'attest', 'reveal'] as const) {
     it(`completes the round when a site is killed in the ${step} step`, async () => {
       const { detail } = await consortium(undefined, [{ site: 'doomed', dieAt: step }]);
       const round = detail.rounds[0]!;
       expect(round.attempt).toBe(1);
       // A site that sent its masked input is in the sum even if it vanishes while unmasking.
-      const expected = step === 'reveal' ? ['alpha', 'beta', 'doomed', 'gamma'] : ['alpha', 'beta', 'gamma'];
+      const inSum = step === 'reveal' || step === 'attest';
+      const expected = inSum ? ['alpha', 'beta', 'doomed', 'gamma'] : ['alpha', 'beta', 'gamma'];
       expect([...round.trained].sort()).toEqual(expected);
-      if (step !== 'reveal') expect(round.failures.map((f) => f.site)).toContain('doomed');
+      if (!inSum) expect(round.failures.map((f) => f.site)).toContain('doomed');
     }, 120_000);
   }
 
   it('aborts cleanly when too many sites vanish, then completes a fresh attempt without them', async () => {
-    // 5 sites with a threshold of 80% (4): losing two in the masked step leaves 3 < 4.
+    // 5 sites with a threshold of 80% (4, which tolerates one colluder: 8 > 5 + 1): losing two in the masked step leaves 3 < 4.
     const { detail, metrics } = await consortium(0.8, [{ site: 'doomed-1', dieAt: 'masked' }, { site: 'doomed-2', dieAt: 'masked' }]);
     const round = detail.rounds[0]!;
     expect(round.attempt).toBeGreaterThanOrEqual(2);

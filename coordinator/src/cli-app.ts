@@ -20,6 +20,8 @@ import type { StatusReport } from './reports.js';
 import { statusLines } from './status-text.js';
 import { openStore, type Store } from './store/index.js';
 import { publishManifest, readTaskFile } from './task-file.js';
+import { consortiumOf } from './consortium.js';
+import { membershipFile } from '@cohortfl/protocol';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -210,7 +212,24 @@ export function buildCli(argv: string[], io: CliIo): Argv {
             io.out(row.revokedAt === at ? `revoked site ${row.name}` : `site ${row.name} was already revoked at ${iso(row.revokedAt)}`);
           },
         )
-        .demandCommand(1, 'choose a sites command: add, list or revoke'),
+        .command(
+          'consortium',
+          'the consortium membership file hospitals pin (every active site and its key), and its SHA-256',
+          (s) => s.option('out', { type: 'string', describe: 'write the file here (default: print it)' }),
+          (a) => {
+            const membership = withStore(dataDirOf(a, io), (store) => consortiumOf(store));
+            const text = membershipFile(membership);
+            const summary = `consortium of ${membership.members.length} sites, sha256 ${membership.digest}; each hospital checks this hash out of band and pins it as policy.consortium`;
+            if (a.out === undefined) {
+              io.out(text.trimEnd());
+              io.err(summary);
+            } else {
+              writeFileSync(a.out, text);
+              io.out(`${summary} (written to ${a.out})`);
+            }
+          },
+        )
+        .demandCommand(1, 'choose a sites command: add, list, revoke or consortium'),
     )
     .command('tasks', 'publish tasks', (y) =>
       y

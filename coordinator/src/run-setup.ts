@@ -5,6 +5,7 @@
  */
 import { initBackend, initialWeights } from '@cohortfl/ml';
 import { CoordinatorRun } from '@cohortfl/protocol';
+import { consortiumOf } from './consortium.js';
 import { parseManifest, roundPrivacyFor, secureOptionsFor, type Task } from '@cohortfl/sdk';
 import { createStrategy, type Strategy } from '@cohortfl/strategies';
 import type { CoordinatorConfig } from './config.js';
@@ -70,12 +71,12 @@ export async function setupRun(store: Store, config: CoordinatorConfig, row: Run
     ...(heldOut(row).length > 0 ? { holdOut: heldOut(row) } : {}),
     // Every site applies (and its ledger is charged for) exactly this; sites with a budget refuse rounds without it.
     ...withPrivacy(roundPrivacyFor(task, row.rounds)),
-    ...withSecure(secureOptionsFor(
+    ...withSecure(task.secureAggregation.enabled ? secureOptionsFor(
       task,
-      // The enrolled key of each site goes into the roster, so peers can check key signatures.
-      (site) => store.getSite(site)?.publicKey,
+      // Enrolled keys go into the roster; sites accept only those they pinned, and the graph is drawn over them.
+      consortiumOf(store),
       config.timeouts.secagg === undefined ? undefined : Math.round(config.timeouts.secagg * 1000),
-    )),
+    ) : undefined),
   });
   return { task, strategy, run, completedRounds, firstAttempt };
 }

@@ -16,7 +16,7 @@ import { recordSiteProfile } from './site-profile.js';
 
 type RoundEnvelope = Extract<
   Envelope,
-  { type: 'update/submit' | 'eval/result' | 'round/refuse' | 'secagg/keys' | 'secagg/shares' | 'secagg/masked' | 'secagg/reveal' }
+  { type: 'update/submit' | 'eval/result' | 'round/refuse' | 'secagg/keys' | 'secagg/shares' | 'secagg/masked' | 'secagg/attest' | 'secagg/reveal' }
 >;
 
 export function handleSessionMessage(ctx: CoordinatorContext, session: Session, data: unknown): void {
@@ -47,6 +47,7 @@ export function handleSessionMessage(ctx: CoordinatorContext, session: Session, 
     case 'round/refuse':
     case 'secagg/keys':
     case 'secagg/shares':
+    case 'secagg/attest':
     case 'secagg/reveal':
       roundMessage(ctx, session, envelope, no);
       return;

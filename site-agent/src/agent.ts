@@ -21,6 +21,7 @@ import { Session } from './session.js';
 import { appendSignedMessage, recordOf, runOf } from './signed-messages.js';
 import { SiteBudget } from './site-budget.js';
 import { StateStore } from './state-store.js';
+import { fileRevealedRounds } from './revealed-rounds.js';
 import { isApproved, TaskRegistry } from './task-registry.js';
 
 export type SiteAgentEvent =
@@ -96,6 +97,12 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     identitySecretKey: identity.secretKey,
     ...(budget ? { privacy: budget.privacy } : {}),
     ...(options.work ? { work: options.work } : {}),
+    ...(config.membership ? { membership: config.membership } : {}),
+    revealed: fileRevealedRounds(config.stateDir),
+    onRefusal: (reason, error) => {
+      metrics.refusals.inc({ reason });
+      logger.warn({ reason, code: error.code, err: error.message }, 'refused');
+    },
   });
 
   let server: MetricsServer | undefined;
@@ -143,6 +150,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
         return;
       case 'secagg/roster':
       case 'secagg/relay':
+      case 'secagg/survivors':
       case 'secagg/unmask':
         pipeline.onSecureStep(envelope, connection);
         return;

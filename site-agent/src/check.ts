@@ -4,7 +4,8 @@
  * against the task's schema exactly as `run` will load it; the model's input
  * width must match the encoded features. Never connects to anything.
  */
-import { fingerprint, encodePublicKey, readKeyFile } from '@cohortfl/identity';
+import { decodePublicKey, fingerprint, encodePublicKey, readKeyFile } from '@cohortfl/identity';
+import { DEFAULT_COLLUDERS } from '@cohortfl/protocol';
 import { summarizeLoad } from '@cohortfl/data';
 import { inputDim } from '@cohortfl/ml';
 import { loadSiteForTask, roundPrivacyFor } from '@cohortfl/sdk';
@@ -25,6 +26,8 @@ export interface CheckReport {
   featureCount: number;
   train: number;
   validation: number;
+  /** The pinned consortium: its SHA-256 and members (absent: none pinned, secure rounds are refused). */
+  consortium?: { sha256: string; members: { site: string; fingerprint: string }[] };
   /** The policy's privacy budget and what the site's ledger has spent (absent: no budget set). */
   privacy?: { epsilonMax: number; delta: number; noiseFloor: number; epsilonSpent: number; rounds: number };
   /** Lines for people (summarizeLoad and the verdicts). */
@@ -61,6 +64,7 @@ export async function checkSite(configPath: string, manifestPath: string): Promi
     ...summarizeLoad(ds.summary).split('\n'),
     policyLine,
     `minimum cohort size ${config.policy.minCohortSize}`,
+    ...consortiumLines(config, task.secureAggregation.enabled),
     ...privacy.lines,
   ];
   return {
@@ -73,9 +77,33 @@ export async function checkSite(configPath: string, manifestPath: string): Promi
     featureCount: ds.featureCount,
     train: ds.train.n,
     validation: ds.validation.n,
+    ...(config.membership
+      ? { consortium: { sha256: config.membership.digest, members: config.membership.members.map((m) => ({ site: m.site, fingerprint: fingerprint(decodePublicKey(m.identityKey)) })) } }
+      : {}),
     ...(privacy.report ? { privacy: privacy.report } : {}),
     lines,
   };
+}
+
+/** The pinned consortium members, the colluders assumed and whether this site is in it. */
+function consortiumLines(config: SiteConfig, secure: boolean): string[] {
+  const colluders = `colluding sites assumed: ${config.policy.colluders ?? DEFAULT_COLLUDERS} (the secure aggregation threshold must tolerate them)`;
+  const m = config.membership;
+  if (!m) {
+    return [
+      secure
+        ? 'consortium: NONE pinned; this task uses secure aggregation, so this site will refuse its rounds until policy.consortium pins the membership (cohort-coordinator sites consortium)'
+        : 'consortium: none pinned (needed for tasks with secure aggregation)',
+      colluders,
+    ];
+  }
+  const self = m.keyOf(config.site);
+  return [
+    `consortium ${m.digest}: ${m.members.length} pinned members; secure aggregation peers are accepted only from these`,
+    ...m.members.map((x) => `  ${x.site}  ${fingerprint(decodePublicKey(x.identityKey))}${x.site === config.site ? '  (this site)' : ''}`),
+    ...(self === undefined ? [`WARNING: this site '${config.site}' is not in the pinned consortium; its secure rounds will fail`] : []),
+    colluders,
+  ];
 }
 
 /** The budget and the ledger's spend, read from the state folder exactly as `run` reads them. */

@@ -20,12 +20,35 @@ export const privacyBudgetSchema = z.strictObject({
   noiseFloor: z.number().min(0, 'must be ≥ 0').finite('must be a finite number').default(0),
 });
 
+/**
+ * The consortium membership the hospital approved: the file the operator distributed
+ * (`cohort-coordinator sites consortium`) with the SHA-256 the hospital checked out of
+ * band, or the members listed inline. Secure aggregation peers come only from it.
+ */
+export const consortiumSchema = z.union([
+  z.strictObject({
+    file: z.string().min(1, 'must be a non-empty path'),
+    sha256: z.string().regex(SHA256_HEX_PATTERN, 'must be the SHA-256 of the consortium file\'s membership: 64 lowercase hex characters'),
+  }),
+  z.strictObject({
+    members: z.array(z.strictObject({ site: z.string().min(1), identityKey: z.string().min(1) })).min(1, 'must list at least one member'),
+    sha256: z.string().regex(SHA256_HEX_PATTERN).optional(),
+  }),
+]);
+
 export const policySchema = z.strictObject({
   acceptTasks: z.boolean(),
   approvedTaskHashes: z.array(z.string().regex(SHA256_HEX_PATTERN, 'must be a task hash: 64 lowercase hex characters')),
   minCohortSize: z.int().min(1).max(LIMITS.COHORT_MAX),
+  /** Colluding sites this hospital assumes; the secure aggregation threshold must tolerate them (default 1). */
+  colluders: z.int().min(0).max(LIMITS.COHORT_MAX).optional(),
+  /** Distributed DP: the fewest sites whose noise this hospital accepts to count on (default 1). */
+  minNoiseSites: z.int().min(1).max(LIMITS.COHORT_MAX).optional(),
+  consortium: consortiumSchema.optional(),
   privacy: privacyBudgetSchema.optional(),
 });
+
+export type ConsortiumSpec = z.infer<typeof consortiumSchema>;
 
 export type PrivacyBudget = z.infer<typeof privacyBudgetSchema>;
 

@@ -9,9 +9,9 @@ import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { SiteMapping } from '@cohortfl/data';
 import { readKeyFile } from '@cohortfl/identity';
-import type { SitePolicy } from '@cohortfl/protocol';
+import { createMembership, parseMembershipFile, type Membership, type SitePolicy } from '@cohortfl/protocol';
 import { CohortError, LIMITS } from '@cohortfl/wire';
-import { configSchema, describeIssues, mappingSchema, policySchema, type PrivacyBudget } from './config-schema.js';
+import { configSchema, describeIssues, mappingSchema, policySchema, type ConsortiumSpec, type PrivacyBudget } from './config-schema.js';
 
 export interface SiteConfig {
   /** Where the config came from (a file path, or a label for in-memory configs); used in messages. */
@@ -24,6 +24,8 @@ export interface SiteConfig {
   stateDir: string;
   mapping?: SiteMapping;
   policy: SitePolicy;
+  /** The consortium membership the policy approved; absent: secure aggregation rounds are refused. */
+  membership?: Membership;
   /** The policy's privacy budget; absent: no budget (rounds without DP are accepted). */
   privacy?: PrivacyBudget;
   /** Absent: no metrics endpoint. */
@@ -101,7 +103,10 @@ export function parseSiteConfig(raw: unknown, options: ParseConfigOptions): Site
   requireDirectory(dataDir, 'dataDir', options.source);
   const ca = c.coordinator.ca === undefined ? undefined : at(c.coordinator.ca);
   if (ca !== undefined) readCa(ca, options.source);
-  const { privacy, ...policy } = fileOrInline(policySchema, c.policy, 'policy', 'policy file', options);
+  const { privacy, consortium, ...policy } = fileOrInline(policySchema, c.policy, 'policy', 'policy file', options);
+  const policyDir = typeof c.policy === 'string' ? dirname(at(c.policy)) : options.baseDir;
+  const policySource = typeof c.policy === 'string' ? at(c.policy) : `${options.source}: policy`;
+  const membership = consortium === undefined ? undefined : loadConsortium(consortium, policyDir, policySource);
   const mapping = c.mapping === undefined ? undefined : (fileOrInline(mappingSchema, c.mapping, 'mapping', 'mapping file', options) as SiteMapping);
   return {
     source: options.source,
@@ -112,10 +117,39 @@ export function parseSiteConfig(raw: unknown, options: ParseConfigOptions): Site
     stateDir: at(c.stateDir),
     ...(mapping ? { mapping } : {}),
     policy,
+    ...(membership ? { membership } : {}),
     ...(privacy ? { privacy } : {}),
     ...(c.metrics ? { metrics: { host: c.metrics.host, port: c.metrics.port } } : {}),
     limits: c.limits ?? { maxMessageBytes: LIMITS.MAX_MESSAGE_BYTES, maxModelBytes: LIMITS.MAX_MODEL_BYTES },
   };
+}
+
+/** The approved consortium membership; the file's digest must be the one the policy approved. */
+function loadConsortium(spec: ConsortiumSpec, dir: string, source: string): Membership {
+  try {
+    if ('file' in spec) {
+      const path = resolve(dir, spec.file);
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (error) {
+        throw invalid(`${source}: consortium.file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, error);
+      }
+      const membership = parseMembershipFile(text);
+      if (membership.digest !== spec.sha256) {
+        throw invalid(`${source}: consortium: ${path} has membership SHA-256 ${membership.digest}, not the approved ${spec.sha256}; check the new membership with your consortium before approving it`);
+      }
+      return membership;
+    }
+    const membership = createMembership(spec.members);
+    if (spec.sha256 !== undefined && membership.digest !== spec.sha256) {
+      throw invalid(`${source}: consortium: the listed members have SHA-256 ${membership.digest}, not the approved ${spec.sha256}`);
+    }
+    return membership;
+  } catch (error) {
+    if (error instanceof CohortError && error.message.startsWith(source)) throw error;
+    throw invalid(`${source}: consortium: ${(error as Error).message}`, error);
+  }
 }
 
 /** Reads and validates a config file; relative paths inside it are resolved from its folder. */

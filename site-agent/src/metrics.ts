@@ -13,6 +13,7 @@ export interface SiteMetrics {
   connected: Gauge<string>;
   updateBytes: Counter<string>;
   rejected: Counter<'reason'>;
+  refusals: Counter<'reason'>;
   /** Only when the policy sets a privacy budget. */
   privacy?: { epsilonSpent: Gauge<string>; epsilonBudget: Gauge<string> };
 }
@@ -57,6 +58,12 @@ export function createSiteMetrics(options: { privacy?: boolean } = {}): SiteMetr
     rejected: new Counter({
       name: 'cohort_messages_rejected_total',
       help: 'Coordinator messages this site refused, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    refusals: new Counter({
+      name: 'cohort_site_refusals_total',
+      help: 'Rounds and secure aggregation steps this site answered with a refusal, by reason (policy, unpinned member, unsafe threshold, noise floor, ...)',
       labelNames: ['reason'] as const,
       registers,
     }),

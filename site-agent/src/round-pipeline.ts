@@ -152,7 +152,7 @@ export class RoundPipeline {
    * unmask request must carry the pinned coordinator's signature; the runner itself checks
    * that the step belongs to its current secure round and refuses anything else.
    */
-  onSecureStep(envelope: EnvelopeOf<'secagg/roster' | 'secagg/relay' | 'secagg/unmask'>, connection: number): void {
+  onSecureStep(envelope: EnvelopeOf<'secagg/roster' | 'secagg/relay' | 'secagg/survivors' | 'secagg/unmask'>, connection: number): void {
     const { options } = this;
     const body = envelope.body;
     if (envelope.type !== 'secagg/relay' && !verifyEnvelope(options.coordinatorKey, envelope as Envelope)) {
@@ -239,7 +239,7 @@ export class RoundPipeline {
     const now = performance.now();
     const outcome = !delivered ? 'undelivered' : reply.type === 'round/refuse' ? 'refused' : 'completed';
     // A secure train phase answers four times; it counts once, at its reveal (or its refusal).
-    const intermediate = reply.type === 'secagg/keys' || reply.type === 'secagg/shares' || reply.type === 'secagg/masked';
+    const intermediate = reply.type === 'secagg/keys' || reply.type === 'secagg/shares' || reply.type === 'secagg/masked' || reply.type === 'secagg/attest';
     if (!intermediate || outcome !== 'completed') metrics.rounds.inc({ phase: start.phase, outcome });
     metrics.phaseDuration.observe({ phase: reply.type.startsWith('secagg/') ? reply.type : start.phase }, (now - receivedAt) / 1000);
     if ((reply.type === 'update/submit' || reply.type === 'secagg/masked') && delivered) metrics.updateBytes.inc(bytes);

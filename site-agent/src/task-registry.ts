@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { SiteDataset, SiteMapping } from '@cohortfl/data';
-import { SiteRunner, type SitePolicy, type SitePrivacy, type SiteWork } from '@cohortfl/protocol';
+import { SiteRunner, type Membership, type RevealedRounds, type SitePolicy, type SitePrivacy, type SiteWork } from '@cohortfl/protocol';
 import { loadSiteForTask, parseManifest, type Task } from '@cohortfl/sdk';
 import { CohortError, isCohortError } from '@cohortfl/wire';
 import { createSiteWork } from './site-work.js';
@@ -23,6 +23,12 @@ export interface TaskRegistryOptions {
   privacy?: SitePrivacy;
   /** Replaces the data-backed work (no data is loaded): see SiteAgentOptions.work. */
   work?: (task: Task) => SiteWork;
+  /** The approved consortium membership (secure aggregation peers). */
+  membership?: Membership;
+  /** Rounds this site revealed for, kept across restarts. */
+  revealed?: RevealedRounds;
+  /** Every refusal of a round or secure step, with its reason label. */
+  onRefusal?: (reason: string, error: CohortError) => void;
 }
 
 interface TaskEntry {
@@ -98,8 +104,17 @@ export class TaskRegistry {
   }
 
   private runner(work: SiteWork): SiteRunner {
-    const { site, policy, identitySecretKey, privacy } = this.options;
-    return new SiteRunner({ site, policy, work, identitySecretKey, ...(privacy ? { privacy } : {}) });
+    const { site, policy, identitySecretKey, privacy, membership, revealed, onRefusal } = this.options;
+    return new SiteRunner({
+      site,
+      policy,
+      work,
+      identitySecretKey,
+      ...(privacy ? { privacy } : {}),
+      ...(membership ? { membership } : {}),
+      ...(revealed ? { revealed } : {}),
+      ...(onRefusal ? { onRefusal } : {}),
+    });
   }
 
   /** Loads once per task; a failed load is forgotten so a later round tries again. */

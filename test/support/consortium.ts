@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildManifest, defineTask, initBackend, mlp, type Task } from '@cohortfl/sdk';
 import { encodePublicKey, readKeyFile } from '@cohortfl/identity';
@@ -33,6 +33,8 @@ export interface Fixture {
   taskHash: string;
   sites: { name: string; dataDir: string; mappingPath?: string; configPath: string; keyPath: string }[];
   logs: string;
+  /** The consortium membership file every site's policy pins. */
+  consortiumPath: string;
 }
 
 /** Run a CLI to completion and return stdout; throws with stderr on failure. */
@@ -42,7 +44,7 @@ export function cli(script: string, args: string[]): string {
   return r.stdout;
 }
 
-export async function createFixture(options: { secure?: boolean; secureThreshold?: number | undefined; rounds?: number; timeouts?: { train: number; evaluate: number }; retryDelayMs?: number; extraConfig?: Record<string, unknown> } = {}): Promise<Fixture> {
+export async function createFixture(options: { secure?: boolean; secureThreshold?: number | undefined; colluders?: number; policy?: Record<string, unknown>; extraMembers?: { name: string; publicKey: string }[]; rounds?: number; timeouts?: { train: number; evaluate: number }; retryDelayMs?: number; extraConfig?: Record<string, unknown> } = {}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'cohortfl-it-'));
   const data = join(dir, 'data');
   const logs = join(dir, 'logs');
@@ -59,7 +61,11 @@ export async function createFixture(options: { secure?: boolean; secureThreshold
     rounds: options.rounds ?? 3,
     minSites: 2,
     seed: 1,
-    secureAggregation: options.secure === false ? false : { stepTimeout: 20, ...(options.secureThreshold === undefined ? {} : { threshold: options.secureThreshold }) },
+    secureAggregation: options.secure === false ? false : {
+      stepTimeout: 20,
+      ...(options.secureThreshold === undefined ? {} : { threshold: options.secureThreshold }),
+      ...(options.colluders === undefined ? {} : { colluders: options.colluders }),
+    },
   });
   const built = buildManifest(task);
   const manifestPath = join(dir, 'task.manifest.json');
@@ -85,7 +91,6 @@ export async function createFixture(options: { secure?: boolean; secureThreshold
     const publicKey = /ed25519:[A-Za-z0-9_-]{43}/.exec(out)?.[0];
     if (!publicKey) throw new Error(`keygen printed no key: ${out}`);
     cli(COORDINATOR_CLI, ['sites', 'add', s.name, '--public-key', publicKey, '--data-dir', coordDir]);
-    writeFileSync(join(siteDir, 'policy.json'), JSON.stringify({ acceptTasks: true, approvedTaskHashes: [built.hash], minCohortSize: 2 }));
     const configFile = join(siteDir, 'site.json');
     writeFileSync(configFile, JSON.stringify({
       site: s.name,
@@ -99,8 +104,18 @@ export async function createFixture(options: { secure?: boolean; secureThreshold
     }, null, 2));
     return { name: s.name, dataDir: s.dir, ...(s.mappingPath ? { mappingPath: s.mappingPath } : {}), configPath: configFile, keyPath };
   });
+  // In-test sites (scripted or rogue) are consortium members too when a test says so.
+  for (const m of options.extraMembers ?? []) cli(COORDINATOR_CLI, ['sites', 'add', m.name, '--public-key', m.publicKey, '--data-dir', coordDir]);
+  // Every hospital pins the consortium the operator hands out, by the hash it checked.
+  const consortiumPath = join(dir, 'consortium.json');
+  const consortiumHash = /sha256 ([0-9a-f]{64})/.exec(cli(COORDINATOR_CLI, ['sites', 'consortium', '--out', consortiumPath, '--data-dir', coordDir]))?.[1];
+  if (!consortiumHash) throw new Error('sites consortium printed no hash');
+  for (const s of sites) {
+    const policy = { acceptTasks: true, approvedTaskHashes: [built.hash], minCohortSize: 2, consortium: { file: consortiumPath, sha256: consortiumHash }, ...options.policy };
+    writeFileSync(join(dirname(s.configPath), 'policy.json'), JSON.stringify(policy));
+  }
   cli(COORDINATOR_CLI, ['tasks', 'publish', manifestPath, '--data-dir', coordDir]);
-  return { dir, coordDir, task, manifestPath, taskHash: built.hash, sites, logs };
+  return { dir, coordDir, task, manifestPath, taskHash: built.hash, sites, logs, consortiumPath };
 }
 
 /** Point every site config at the coordinator's URL. */

@@ -5,7 +5,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { signChallenge, type Identity } from '@cohortfl/identity';
-import { SiteRunner, signEnvelope, type SiteWork } from '@cohortfl/protocol';
+import { SiteRunner, signEnvelope, type Membership, type SiteWork } from '@cohortfl/protocol';
 import { createCodec, createEnvelope, encodeBody, msgpackrParser, parseEnvelope, PROTOCOL_VERSION, type CoordinatorMessage, type Envelope, type RoundStart } from '@cohortfl/wire';
 import { encodePublicKey } from '@cohortfl/identity';
 
@@ -144,15 +144,21 @@ export class ScriptedSite {
   readonly rogue: RogueSite;
   private readonly runner: SiteRunner;
 
-  constructor(options: RogueOptions & { taskHash: string; dieAt?: 'keys' | 'shares' | 'masked' | 'reveal'; parameterDelta?: number }) {
+  constructor(options: RogueOptions & { taskHash: string; membership: Membership; dieAt?: 'keys' | 'shares' | 'masked' | 'attest' | 'reveal'; parameterDelta?: number }) {
     this.rogue = new RogueSite(options);
     const work: SiteWork = {
       load: async () => undefined,
       train: async (start) => ({ update: new Float32Array(start.weights.length).fill(options.parameterDelta ?? 0.01), numExamples: 100, metrics: { loss: 0.5 } }),
       evaluate: async () => ({ numExamples: 50, metrics: { auc: 0.5, loss: 0.69, accuracy: 0.5 } }),
     };
-    this.runner = new SiteRunner({ site: options.site, policy: { acceptTasks: true, approvedTaskHashes: [options.taskHash], minCohortSize: 2 }, work, identitySecretKey: options.identity.secretKey });
-    const stepOf: Record<string, string> = { 'secagg/roster': 'shares', 'secagg/relay': 'masked', 'secagg/unmask': 'reveal' };
+    this.runner = new SiteRunner({
+      site: options.site,
+      policy: { acceptTasks: true, approvedTaskHashes: [options.taskHash], minCohortSize: 2 },
+      work,
+      identitySecretKey: options.identity.secretKey,
+      membership: options.membership,
+    });
+    const stepOf: Record<string, string> = { 'secagg/roster': 'shares', 'secagg/relay': 'masked', 'secagg/survivors': 'attest', 'secagg/unmask': 'reveal' };
     this.rogue.onMessage(async (env) => {
       if (env.type !== 'round/start' && !env.type.startsWith('secagg/')) return;
       const step = env.type === 'round/start' ? (env.body.phase === 'train' ? 'keys' : 'evaluate') : stepOf[env.type];

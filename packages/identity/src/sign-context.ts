@@ -13,6 +13,7 @@ export const SIGN_DOMAINS = {
   EVAL: 'cohortfl/v1/eval',
   REFUSE: 'cohortfl/v1/refuse',
   KEYS: 'cohortfl/v1/secagg-keys',
+  SURVIVORS: 'cohortfl/v1/secagg-survivors',
   AUDIT: 'cohortfl/v1/audit',
   PROVENANCE: 'cohortfl/v1/provenance',
 } as const;

@@ -58,6 +58,12 @@ export class CoordinatorRun {
   private trainFailures: SiteFailure[] = [];
   private trainMetrics: Record<string, number> = {};
   private cohort: string[] = [];
+  /**
+   * Sites asked to unmask in a failed attempt of this round. Without DP they refuse any
+   * further attempt of the round (two sums differing by one site would expose it), so a
+   * retry leaves them out instead of asking.
+   */
+  private revealedThisRound = new Set<string>();
   private readonly options: CoordinatorRunOptions;
 
   constructor(options: CoordinatorRunOptions) {
@@ -118,9 +124,11 @@ export class CoordinatorRun {
     this.roundStartedAt = now;
     const random = createRandom(deriveSeed(this.options.seed, `train:${this.round}:${this.attempt}`));
     const holdOut = new Set(this.options.holdOut ?? []);
-    const plan = this.options.strategy.configureTrain({ round: this.round, available: this.available.filter((s) => !holdOut.has(s)), random });
+    const retryable = this.available.filter((s) => !holdOut.has(s) && !this.revealedThisRound.has(s));
+    const plan = this.options.strategy.configureTrain({ round: this.round, available: retryable, random });
     if (plan.sites.length < this.options.minSites) {
-      return this.fail('NOT_ENOUGH_SITES', `round ${this.round} needs ${this.options.minSites} sites, ${this.available.length} available`);
+      const revealed = this.revealedThisRound.size > 0 ? `; ${this.revealedThisRound.size} of them revealed masks in a failed attempt of this round and refuse to repeat it without DP` : '';
+      return this.fail('NOT_ENOUGH_SITES', `round ${this.round} needs ${this.options.minSites} sites, ${this.available.length} available${revealed}`);
     }
     this.cohort = plan.sites;
     return this.openPhase(now, 'train', plan.sites, plan.config);
@@ -206,6 +214,7 @@ export class CoordinatorRun {
         parameterCount: this.weights.length,
         options: secureOptions,
         quantizer: quantizerSettings(config)!,
+        ...(privacy?.unit === 'site' ? { noiseSites: privacy.minSites } : {}),
       });
     }
     const actions: CoordinatorAction[] = [{ kind: 'phase-started', round: this.round, attempt: this.attempt, phase, cohort }];
@@ -242,6 +251,7 @@ export class CoordinatorRun {
       state.deadline = now + this.options.secureAggregation!.stepTimeoutMs;
       const actions: CoordinatorAction[] = outcome.sends.map((s) => ({ kind: 'send', to: s.to, message: s.message }));
       actions.push({ kind: 'timer', at: state.deadline });
+      if (outcome.step === 'reveal' && !this.options.privacy) for (const s of outcome.sends) this.revealedThisRound.add(s.to);
       if (outcome.sends.length === 0) return [...this.fail('SECAGG_ABORTED', `round ${this.round}: no site left in the ${outcome.step} step`)];
       return actions;
     }
@@ -306,6 +316,7 @@ export class CoordinatorRun {
     };
     this.round += 1;
     this.attempt = 1;
+    this.revealedThisRound = new Set();
     const actions: CoordinatorAction[] = [{ kind: 'round-complete', record }];
     if (this.finished) actions.push({ kind: 'run-complete', weights: this.weights, rounds: this.options.rounds });
     return actions;

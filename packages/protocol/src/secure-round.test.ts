@@ -6,10 +6,12 @@ import { CoordinatorRun } from './coordinator-run.js';
 import type { CoordinatorAction, RoundRecord } from './actions.js';
 import { SiteRunner, type SiteWork } from './site-runner.js';
 import { SECURE_STEPS, type SecureStep } from './secure-train.js';
+import { createMembership } from './membership.js';
 
 const TASK = '7'.repeat(64);
 const SITES = ['a', 'b', 'c', 'd', 'e'];
 const ids = new Map(SITES.map((s) => [s, generateIdentity()]));
+const membership = createMembership(SITES.map((site) => ({ site, identityKey: encodePublicKey(ids.get(site)!.publicKey) })));
 // Site i trains to an update of (i + 1) / 10 in every coordinate, on (i + 1) × 10 records.
 const delta = (i: number) => (i + 1) / 10;
 
@@ -30,15 +32,16 @@ function setup(minSites = 3) {
     minSites,
     seed: 1,
     timeoutMs: { train: 1000, evaluate: 1000 },
-    secureAggregation: { clip: 5, weightScale: 1000, stepTimeoutMs: 500, identityKey: (s) => (ids.has(s) ? encodePublicKey(ids.get(s)!.publicKey) : undefined) },
+    secureAggregation: { clip: 5, weightScale: 1000, stepTimeoutMs: 500, membership },
   });
-  const runners = new Map(SITES.map((s, i) => [s, new SiteRunner({ site: s, policy: { acceptTasks: true, approvedTaskHashes: [TASK], minCohortSize: 2 }, work: work(i), identitySecretKey: ids.get(s)!.secretKey })]));
+  const policy = { acceptTasks: true, approvedTaskHashes: [TASK], minCohortSize: 2 };
+  const runners = new Map(SITES.map((s, i) => [s, new SiteRunner({ site: s, policy, work: work(i), identitySecretKey: ids.get(s)!.secretKey, membership })]));
   return { run, runners };
 }
 
 function stepOf(m: CoordinatorMessage): SecureStep | 'evaluate' {
   if (m.type === 'round/start') return m.phase === 'train' ? 'keys' : 'evaluate';
-  return ({ 'secagg/roster': 'shares', 'secagg/relay': 'masked', 'secagg/unmask': 'reveal' } as const)[m.type];
+  return ({ 'secagg/roster': 'shares', 'secagg/relay': 'masked', 'secagg/survivors': 'attest', 'secagg/unmask': 'reveal' } as const)[m.type];
 }
 
 /** Drive one attempt; `silent(site, step)` says who stays silent at which step. */
@@ -92,9 +95,10 @@ describe('a secure round on the round engine', () => {
       const { records } = await drive(run, runners, (site, s) => site === 'c' && s === step);
       expect(records).toHaveLength(1);
       // A site that sent its masked input is in the sum even if it vanishes while unmasking.
-      const included = step === 'reveal' ? SITES : SITES.filter((s) => s !== 'c');
+      const inSum = step === 'reveal' || step === 'attest';
+      const included = inSum ? SITES : SITES.filter((s) => s !== 'c');
       expect(records[0]!.trained).toEqual(included);
-      expect(records[0]!.failures.map((f) => f.site)).toEqual(step === 'reveal' ? [] : ['c']);
+      expect(records[0]!.failures.map((f) => f.site)).toEqual(inSum ? [] : ['c']);
       for (const w of records[0]!.weights) expect(w).toBeCloseTo(weightedMean(included), 4);
     });
   }
@@ -123,28 +127,36 @@ describe('a secure round on the round engine', () => {
 
   it('refuses robust aggregators and single-site federations with secure aggregation', () => {
     const base = { taskHash: TASK, initialWeights: new Float32Array(2), rounds: 1, seed: 1, timeoutMs: { train: 1, evaluate: 1 } };
-    const secureAggregation = { clip: 1, weightScale: 10, stepTimeoutMs: 1, identityKey: () => undefined };
+    const secureAggregation = { clip: 1, weightScale: 10, stepTimeoutMs: 1, membership };
     expect(() => new CoordinatorRun({ ...base, minSites: 2, strategy: createFedMedian(), secureAggregation })).toThrow(/needs each site's update/);
     expect(() => new CoordinatorRun({ ...base, minSites: 1, strategy: createFedAvg(), secureAggregation })).toThrow(/minSites/);
   });
 
-  it('a site refuses a roster whose key signature does not verify, or whose threshold is no majority', async () => {
+  it('a site refuses a roster with an unpinned key, a forged key signature, or a threshold below the colluder rule', async () => {
     const { run, runners } = setup();
     const actions = run.startRound(0, SITES);
     const start = (actions.find((a) => a.kind === 'send') as Extract<CoordinatorAction, { kind: 'send' }>).message;
     const replies = new Map<string, SiteMessage>();
     for (const s of SITES) replies.set(s, await runners.get(s)!.handle(structuredClone({ ...start })));
     const keys = [...replies.values()] as Extract<SiteMessage, { type: 'secagg/keys' }>[];
-    const roster = (tamper: (e: { site: string; keySig: Uint8Array; identityKey: string }, i: number) => void, threshold = 3) => {
+    const roster = (tamper: (e: { site: string; keySig: Uint8Array; identityKey: string }, i: number) => void, threshold = 4) => {
       const entries = keys.map((k) => ({ site: k.site, cPk: k.cPk, sPk: k.sPk, keySig: k.keySig, identityKey: encodePublicKey(ids.get(k.site)!.publicKey) }));
       entries.forEach(tamper);
-      return { type: 'secagg/roster' as const, taskHash: TASK, round: 1, attempt: 1, threshold, degree: 0, roster: entries };
+      return { type: 'secagg/roster' as const, taskHash: TASK, round: 1, attempt: 1, threshold, degree: 0, colluders: 1, membership: membership.digest, roster: entries };
+    };
+    const fresh = async (site: string) => {
+      const runner = setup().runners.get(site)!;
+      await runner.handle(structuredClone(start));
+      return runner;
     };
     const swapped = await runners.get('a')!.handle(roster((e, i) => { if (i === 1) e.identityKey = encodePublicKey(generateIdentity().publicKey); }));
-    expect(swapped).toMatchObject({ type: 'round/refuse', error: { code: 'SIGNATURE_INVALID' } });
-    const fresh = setup().runners.get('b')!;
-    await fresh.handle(structuredClone(start));
-    const low = await fresh.handle(roster(() => undefined, 2));
-    expect(low).toMatchObject({ type: 'round/refuse', error: { code: 'POLICY_REFUSED' } });
+    expect(swapped).toMatchObject({ type: 'round/refuse', error: { code: 'POLICY_REFUSED', message: expect.stringMatching(/other than its pinned one/) } });
+    const forged = await (await fresh('c')).handle(roster((e, i) => { if (i === 1) e.keySig = new Uint8Array(64); }));
+    expect(forged).toMatchObject({ type: 'round/refuse', error: { code: 'SIGNATURE_INVALID' } });
+    // 5 holders, 1 colluder: t = 3 would let two survivor sets each gather 3 signatures.
+    const low = await (await fresh('b')).handle(roster(() => undefined, 3));
+    expect(low).toMatchObject({ type: 'round/refuse', error: { code: 'POLICY_REFUSED', message: expect.stringMatching(/threshold 3 is below 4/) } });
+    const safe = await runners.get('d')!.handle(roster(() => undefined, 4));
+    expect(safe.type).toBe('secagg/shares');
   });
 });

@@ -4,11 +4,19 @@
  * alike); threshold and graph degree ride in the signed `secagg/roster`.
  */
 import { CohortError, type ConfigValue } from '@cohortfl/wire';
+import { minimumThreshold } from '@cohortfl/secagg';
 import { quantizerSitesWithNoise, type RoundPrivacy } from './privacy-settings.js';
+import type { Membership } from './membership.js';
+import { DEFAULT_COLLUDERS } from './site-policy.js';
 
 export interface SecureAggregationOptions {
-  /** Fewest sites whose sum may be revealed: a fraction of the cohort in (0, 1] or a count ≥ 2. Default: a strict majority. */
+  /**
+   * Fewest sites whose sum may be revealed: a fraction of the cohort in (0, 1] or a count ≥ 2.
+   * Default: the least the consistency rule allows, 2t > holders + colluders.
+   */
   threshold?: number;
+  /** Colluding sites the threshold tolerates (default DEFAULT_COLLUDERS). */
+  colluders?: number;
   /** Neighbour graph: 0 = full graph (default), else the degree k of a k-regular graph. */
   degree?: number;
   /** L2 norm bound of a site's update; larger updates are scaled down to it. */
@@ -17,16 +25,28 @@ export interface SecureAggregationOptions {
   weightScale: number;
   /** Deadline of each exchange after the training step, in milliseconds. */
   stepTimeoutMs: number;
-  /** A site's enrolled identity key (`ed25519:…`), sent in the roster so peers can check key signatures. */
-  identityKey: (site: string) => string | undefined;
+  /**
+   * The consortium: every enrolled site and its identity key. Roster entries carry these
+   * keys (sites accept only the ones they pinned), and the neighbour graph is drawn over it.
+   */
+  membership: Membership;
 }
 
 export const SECAGG_CONFIG_KEYS = { ENABLED: 'secagg', CLIP: 'secaggClip', WEIGHT_SCALE: 'secaggWeightScale', MAX_SITES: 'secaggMaxSites' } as const;
 
-/** The threshold for a cohort of n sites: a strict majority unless the task set one. */
-export function resolveThreshold(n: number, threshold: number | undefined): number {
-  const t = threshold === undefined ? Math.floor(n / 2) + 1 : threshold <= 1 ? Math.ceil(threshold * n) : Math.floor(threshold);
-  return Math.max(2, t);
+/** Holders of one site's shares at most, for a cohort of n: all n on the full graph, k + 1 on a k-regular one. */
+export function holderGroup(n: number, degree = 0): number {
+  return degree > 0 ? Math.min(degree + 1, n) : n;
+}
+
+/**
+ * The threshold for a cohort of n sites: what the task set, else the least that keeps
+ * the assumed colluders from splitting a holder group (2t > holders + colluders).
+ */
+export function resolveThreshold(n: number, options: Pick<SecureAggregationOptions, 'threshold' | 'colluders' | 'degree'>): number {
+  const { threshold } = options;
+  if (threshold !== undefined) return Math.max(2, threshold <= 1 ? Math.ceil(threshold * n) : Math.floor(threshold));
+  return minimumThreshold(holderGroup(n, options.degree), options.colluders ?? DEFAULT_COLLUDERS);
 }
 
 /**

@@ -1,21 +1,26 @@
 /**
- * The coordinator's secure train phase: four exchanges (keys → shares → masked
- * input → reveal), each closed when every expected site answered or its deadline
- * passed. It relays what it cannot read and ends with the dequantized
+ * The coordinator's secure train phase: five exchanges (keys → shares → masked
+ * input → attest → reveal), each closed when every expected site answered or its
+ * deadline passed. It relays what it cannot read, collects every survivor's signature
+ * over the one survivor set it announced, and ends with the dequantized
  * example-weighted mean update of the survivors, never one site's update.
  */
-import { createQuantizer, SecAggServer } from '@cohortfl/secagg';
+import { decodePublicKey, verifyPayload } from '@cohortfl/identity';
+import { createQuantizer, SecAggServer, survivorSetBytes, type RosterEntry } from '@cohortfl/secagg';
 import { CohortError, isCohortError, type CoordinatorMessage, type SecAggKeys, type SecAggSiteMessage } from '@cohortfl/wire';
 import type { SiteFailure } from '@cohortfl/strategies';
 import { resolveThreshold, type QuantizerSettings, type SecureAggregationOptions } from './secure-settings.js';
+import { attestationContext } from './secure-site.js';
+import { DEFAULT_COLLUDERS } from './site-policy.js';
 
-export const SECURE_STEPS = ['keys', 'shares', 'masked', 'reveal'] as const;
+export const SECURE_STEPS = ['keys', 'shares', 'masked', 'attest', 'reveal'] as const;
 export type SecureStep = (typeof SECURE_STEPS)[number];
 
 const EXPECTED: Record<SecureStep, SecAggSiteMessage['type']> = {
   keys: 'secagg/keys',
   shares: 'secagg/shares',
   masked: 'secagg/masked',
+  attest: 'secagg/attest',
   reveal: 'secagg/reveal',
 };
 
@@ -33,6 +38,8 @@ export interface SecureTrainInput {
   options: SecureAggregationOptions;
   /** The quantizer the sites were told to use (from the signed round config). */
   quantizer: QuantizerSettings;
+  /** Distributed DP: honest noise shares the sites were charged for (n_min); the sum must hold them. */
+  noiseSites?: number;
 }
 
 export class SecureTrainPhase {
@@ -43,16 +50,22 @@ export class SecureTrainPhase {
   private readonly keys = new Map<string, SecAggKeys>();
   private readonly server: SecAggServer;
   private readonly threshold: number;
+  private readonly colluders: number;
   private readonly quantizer;
+  private roster: RosterEntry[] = [];
+  private survivorBytes: Uint8Array | undefined;
+  private readonly attestations = new Map<string, Uint8Array>();
 
   constructor(private readonly input: SecureTrainInput) {
     const { cohort, options } = input;
-    this.threshold = resolveThreshold(cohort.length, options.threshold);
+    this.threshold = resolveThreshold(cohort.length, options);
+    this.colluders = options.colluders ?? DEFAULT_COLLUDERS;
     const degree = options.degree ?? 0;
     this.server = new SecAggServer({
       context: { taskHash: input.taskHash, round: input.round, attempt: input.attempt },
       cohort,
-      config: { threshold: this.threshold, graph: degree > 0 ? { kind: 'k-regular', k: degree } : { kind: 'full' } },
+      members: options.membership.sites,
+      config: { threshold: this.threshold, graph: degree > 0 ? { kind: 'k-regular', k: degree } : { kind: 'full' }, colluders: this.colluders },
       vectorLength: input.parameterCount + 2, // the update, the training loss, the example count
     });
     this.quantizer = createQuantizer(input.quantizer);
@@ -84,6 +97,15 @@ export class SecureTrainPhase {
         case 'secagg/masked':
           this.server.receiveMasked(site, message.masked);
           break;
+        case 'secagg/attest': {
+          const key = this.input.options.membership.keyOf(site);
+          const c = { taskHash: this.input.taskHash, round: this.input.round, attempt: this.input.attempt };
+          const ok = key !== undefined && verifyPayload(decodePublicKey(key), attestationContext(c.taskHash, c.round, c.attempt, site), this.survivorBytes!, message.sig);
+          if (!ok) return { ok: false, reason: `the survivor-set signature of '${site}' does not verify` };
+          this.server.receiveAttestation(site);
+          this.attestations.set(site, message.sig);
+          break;
+        }
         case 'secagg/reveal':
           this.server.receiveUnmask(site, message.reveals);
           break;
@@ -110,14 +132,24 @@ export class SecureTrainPhase {
       switch (this.step) {
         case 'keys': {
           const roster = this.server.closeAdvertisements();
+          const { membership } = this.input.options;
           const entries = roster.map((r) => {
             const k = this.keys.get(r.site)!;
-            const identityKey = this.input.options.identityKey(r.site);
-            if (!identityKey) throw new CohortError('SECAGG_ABORTED', `no enrolled identity key for '${r.site}'`);
+            const identityKey = membership.keyOf(r.site);
+            if (!identityKey) throw new CohortError('SECAGG_ABORTED', `'${r.site}' is not a member of the consortium`);
             return { site: r.site, cPk: k.cPk, sPk: k.sPk, keySig: k.keySig, identityKey };
           });
+          this.roster = roster;
           const degree = this.input.options.degree ?? 0;
-          const message: CoordinatorMessage = { type: 'secagg/roster', ...ctx, threshold: this.threshold, degree, roster: entries };
+          const message: CoordinatorMessage = {
+            type: 'secagg/roster',
+            ...ctx,
+            threshold: this.threshold,
+            degree,
+            colluders: this.colluders,
+            membership: membership.digest,
+            roster: entries,
+          };
           return this.next('shares', roster.map((r) => ({ to: r.site, message })));
         }
         case 'shares': {
@@ -130,8 +162,24 @@ export class SecureTrainPhase {
         }
         case 'masked': {
           const request = this.server.closeMasked();
-          const message: CoordinatorMessage = { type: 'secagg/unmask', ...ctx, survivors: request.survivors, dropped: request.dropped };
-          return this.next('reveal', request.survivors.map((to) => ({ to, message })));
+          const { noiseSites } = this.input;
+          // The sites would refuse to reveal; abort before asking, not after unmasking.
+          if (noiseSites !== undefined && request.survivors.length - this.colluders < noiseSites) {
+            return {
+              kind: 'aborted',
+              message: `${request.survivors.length} survivors, ${this.colluders} of them possibly colluding, hold fewer than the ${noiseSites} honest noise shares the sites were charged for`,
+            };
+          }
+          this.survivorBytes = survivorSetBytes(ctx, this.roster, request);
+          const message: CoordinatorMessage = { type: 'secagg/survivors', ...ctx, survivors: request.survivors, dropped: request.dropped };
+          return this.next('attest', request.survivors.map((to) => ({ to, message })));
+        }
+        case 'attest': {
+          const signers = this.server.closeAttestations();
+          const request = this.server.unmaskRequest();
+          const attestations = signers.map((site) => ({ site, sig: this.attestations.get(site)! }));
+          const message: CoordinatorMessage = { type: 'secagg/unmask', ...ctx, survivors: request.survivors, dropped: request.dropped, attestations };
+          return this.next('reveal', signers.map((to) => ({ to, message })));
         }
         case 'reveal': {
           const survivors = [...this.server.unmaskRequest().survivors];

@@ -20,6 +20,8 @@ export const SIGNED_TYPES = [
   'secagg/roster',
   'secagg/shares',
   'secagg/masked',
+  'secagg/survivors',
+  'secagg/attest',
   'secagg/unmask',
   'secagg/reveal',
 ] as const;
@@ -50,6 +52,7 @@ export function signingContext(envelope: Envelope): SignContext {
     }
     case 'secagg/keys':
     case 'secagg/shares':
+    case 'secagg/attest':
     case 'secagg/reveal': {
       const b = envelope.body;
       return { domain: SIGN_DOMAINS.KEYS, taskHash: b.taskHash, round: b.round, attempt: b.attempt, site: b.site, phase: b.type };
@@ -59,6 +62,7 @@ export function signingContext(envelope: Envelope): SignContext {
       return { domain: SIGN_DOMAINS.UPDATE, taskHash: b.taskHash, round: b.round, attempt: b.attempt, site: b.site, phase: b.type };
     }
     case 'secagg/roster':
+    case 'secagg/survivors':
     case 'secagg/unmask': {
       const b = envelope.body;
       return { domain: SIGN_DOMAINS.ROUND_START, taskHash: b.taskHash, round: b.round, attempt: b.attempt, site: COORDINATOR_SIGNER, phase: b.type };

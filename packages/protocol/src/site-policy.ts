@@ -11,12 +11,28 @@ export interface SitePolicy {
   approvedTaskHashes: string[];
   /** Smallest cohort this site takes part in (protects small-cohort inference). */
   minCohortSize: number;
+  /**
+   * Colluding sites (other than the coordinator) this hospital assumes could pool their
+   * shares with the coordinator; the secure aggregation threshold must tolerate them.
+   * Default DEFAULT_COLLUDERS. A task may assume more, never fewer.
+   */
+  colluders?: number;
+  /**
+   * Distributed DP: the fewest honest sites whose noise this hospital accepts to count
+   * on (a round whose dpMinSites is lower is refused). Default 1.
+   */
+  minNoiseSites?: number;
 }
 
+/** Colluding sites assumed when neither the hospital nor the task says otherwise. */
+export const DEFAULT_COLLUDERS = 1;
+
+/** A simulation's hospitals: they accept the task and assume exactly the colluders the task assumes. */
 export const PERMISSIVE_SIMULATION_POLICY = (taskHash: string): SitePolicy => ({
   acceptTasks: true,
   approvedTaskHashes: [taskHash],
   minCohortSize: 1,
+  colluders: 0,
 });
 
 /** Throws POLICY_REFUSED with the reason a hospital's IT would want to read. */

@@ -8,7 +8,9 @@
 import { CohortError, isCohortError, type CoordinatorMessage, type EvalStatsWire, type EvalResult, type RoundStart, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
 import { enforcePolicy, type SitePolicy } from './site-policy.js';
 import { quantizerSettings } from './secure-settings.js';
-import { SecureSiteRound } from './secure-site.js';
+import { SECURE_REFUSALS, SecureSiteRound, secureRefusal, type SecureSiteGuard } from './secure-site.js';
+import type { Membership } from './membership.js';
+import { DEFAULT_COLLUDERS } from './site-policy.js';
 import { clipByL2Norm, gaussianNoise, type Mechanism } from '@cohortfl/privacy';
 import { roundPrivacy } from './privacy-settings.js';
 import { flattenGroupAuc } from './evaluation-report.js';
@@ -55,6 +57,34 @@ export interface SiteRunnerOptions {
   identitySecretKey?: Uint8Array;
   /** The hospital's privacy budget; when set, rounds without DP and rounds over budget are refused. */
   privacy?: SitePrivacy;
+  /** The consortium membership the hospital approved: secure aggregation peers come only from it. */
+  membership?: Membership;
+  /** Rounds whose masks this site removed; the shell persists it (default: in memory). */
+  revealed?: RevealedRounds;
+  /** Every refusal, with its counted reason (`details.reason` of the error, else its code lowercased). */
+  onRefusal?: (reason: string, error: CohortError) => void;
+}
+
+/**
+ * The rounds a site has revealed for. Without DP, a second attempt of a round it
+ * revealed for is refused: the difference of two sums that differ by one site is
+ * that site's update.
+ */
+export interface RevealedRounds {
+  has(taskHash: string, round: number): boolean;
+  /** Must be durable when it returns (the reveal is sent right after). */
+  add(taskHash: string, round: number): void;
+}
+
+export function memoryRevealedRounds(): RevealedRounds {
+  const seen = new Set<string>();
+  return { has: (t, r) => seen.has(`${t}:${r}`), add: (t, r) => void seen.add(`${t}:${r}`) };
+}
+
+/** The reason label of a refusal. */
+export function refusalReason(error: CohortError): string {
+  const reason = error.details?.['reason'];
+  return typeof reason === 'string' ? reason : error.code.toLowerCase();
 }
 
 export class SiteRunner {
@@ -62,9 +92,11 @@ export class SiteRunner {
   private lastSeen: { round: number; attempt: number } = { round: 0, attempt: 0 };
   private secure: SecureSiteRound | undefined;
   private readonly options: SiteRunnerOptions;
+  private readonly revealed: RevealedRounds;
 
   constructor(options: SiteRunnerOptions) {
     this.options = options;
+    this.revealed = options.revealed ?? memoryRevealedRounds();
   }
 
   get site(): string {
@@ -85,6 +117,7 @@ export class SiteRunner {
       return start.phase === 'train' ? await this.trainStep(start) : await this.evaluateStep(start);
     } catch (error) {
       const e = isCohortError(error) ? error : new CohortError('INTERNAL', 'the site failed to complete this phase', { cause: error });
+      this.options.onRefusal?.(refusalReason(e), e);
       return {
         type: 'round/refuse',
         taskHash: start.taskHash,
@@ -114,6 +147,7 @@ export class SiteRunner {
     const refuse = (error: unknown): SiteMessage => {
       const e = isCohortError(error) ? error : new CohortError('INTERNAL', 'the site failed this secure aggregation step', { cause: error });
       if (secure && isCohortError(error) && error.code !== 'REPLAYED') this.secure = undefined; // never continue a round it refused
+      this.options.onRefusal?.(refusalReason(e), e);
       return {
         type: 'round/refuse',
         taskHash: message.taskHash,
@@ -129,15 +163,18 @@ export class SiteRunner {
       if (!secure || !s || s.taskHash !== message.taskHash || s.round !== message.round || s.attempt !== message.attempt) {
         throw new CohortError('REPLAYED', `${message.type} for round ${message.round} attempt ${message.attempt} does not belong to this site's current secure round`);
       }
-      const min = this.options.policy.minCohortSize;
       switch (message.type) {
         case 'secagg/roster':
-          return secure.share(message, min);
+          return secure.share(message);
         case 'secagg/relay':
           return secure.mask(message);
+        case 'secagg/survivors':
+          return secure.attest(message, this.options.identitySecretKey!);
         case 'secagg/unmask': {
-          const reveal = secure.reveal(message, min);
+          const reveal = secure.reveal(message);
           this.secure = undefined; // nothing more to reveal for this round, ever
+          // Durable before the reveal leaves: a restarted site still refuses a retry of this round.
+          this.revealed.add(s.taskHash, s.round);
           return reveal;
         }
       }
@@ -170,6 +207,7 @@ export class SiteRunner {
       mechanism = { kind: 'gaussian', noiseMultiplier: dp.noiseMultiplier!, samplingRate: 1, steps: 1 };
     }
     if (mechanism) checkBudget(guard, mechanism);
+    const secureGuard = settings ? this.secureGuard(start, dp, siteNoiseVariance !== undefined) : undefined;
     const trained = await this.options.work.train(start, dpSgd);
     let out = trained;
     if (dp?.unit === 'site') {
@@ -204,13 +242,39 @@ export class SiteRunner {
       // Secure aggregation is the mask stage: the update only ever leaves quantized and masked.
       if (!this.options.identitySecretKey) throw new CohortError('CONFIG_INVALID', 'this site has no identity key to sign secure aggregation keys');
       const lossSlot = message.metrics.h ?? message.metrics.loss ?? Number.NaN;
-      this.secure = new SecureSiteRound(this.options.site, start, settings, message.update, message.numExamples, lossSlot, siteNoiseVariance);
+      this.secure = new SecureSiteRound(this.options.site, start, settings, message.update, message.numExamples, lossSlot, secureGuard!, siteNoiseVariance);
       return this.secure.advertise(this.options.identitySecretKey);
     }
     for (const stage of ['mask', 'sign'] as const) {
       for (const transform of this.options.transforms?.[stage] ?? []) message = await transform(message, start);
     }
     return message;
+  }
+
+  /**
+   * The checks of a secure train round that need no data, run before any training: a
+   * pinned membership, no second reveal of a round without DP, and a dpMinSites the
+   * cohort can meet with honest sites and the hospital accepts.
+   */
+  private secureGuard(start: RoundStart, dp: ReturnType<typeof roundPrivacy>, distributedNoise: boolean): SecureSiteGuard {
+    const { policy, membership } = this.options;
+    if (!membership) {
+      throw new CohortError('CONFIG_INVALID', 'this site has no approved consortium membership, so it cannot tell real peers from invented ones; pin one in the policy (consortium)');
+    }
+    if (!dp && this.revealed.has(start.taskHash, start.round)) {
+      throw secureRefusal('POLICY_REFUSED', SECURE_REFUSALS.ROUND_REVEALED, `this site already revealed its masks for round ${start.round}; another attempt without differential privacy would let the difference of two sums expose one site`);
+    }
+    const colluders = policy.colluders ?? DEFAULT_COLLUDERS;
+    const guard: SecureSiteGuard = { membership, colluders, minCohortSize: policy.minCohortSize };
+    if (!distributedNoise || !dp) return guard;
+    const floor = policy.minNoiseSites ?? 1;
+    if (dp.minSites < floor) {
+      throw secureRefusal('POLICY_REFUSED', SECURE_REFUSALS.NOISE_FLOOR, `the round counts on noise from ${dp.minSites} site(s); this site's policy requires at least ${floor}`);
+    }
+    if (dp.minSites > start.cohort.length - colluders) {
+      throw secureRefusal('POLICY_REFUSED', SECURE_REFUSALS.NOISE_FLOOR, `the round counts on noise from ${dp.minSites} sites, more than the ${start.cohort.length} in its cohort less ${colluders} possible colluder(s)`);
+    }
+    return { ...guard, noiseSites: dp.minSites };
   }
 
   /**

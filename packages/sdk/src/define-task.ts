@@ -74,8 +74,14 @@ export interface ResolvedPrivacy {
 export interface SecureAggregationSpec {
   /** false turns secure aggregation off, like `secureAggregation: false` (default true). */
   enabled?: boolean;
-  /** A fraction of the cohort in (0.5, 1] or a count ≥ 2. Default: a strict majority of the cohort. */
+  /**
+   * A fraction of the cohort in (0.5, 1] or a count ≥ 2. Default: the least that keeps
+   * `colluders` colluding sites from splitting the holders of a site's shares
+   * (2·threshold > holders + colluders; holders = all members, or k + 1 on a k-regular graph).
+   */
   threshold?: number;
+  /** Colluding sites the threshold must tolerate (default 1). Hospitals may demand more in their policy. */
+  colluders?: number;
   /** 0 = every site shares with every other (default); k = a k-regular neighbour graph for large federations. */
   degree?: number;
   /** L2 norm bound of a site's update before quantization (default 10). */
@@ -89,6 +95,7 @@ export interface SecureAggregationSpec {
 export interface ResolvedSecureAggregation {
   enabled: boolean;
   threshold?: number;
+  colluders?: number;
   degree: number;
   clip: number;
   weightScale: number;
@@ -188,7 +195,12 @@ function resolveSecureAggregation(spec: TaskDefinition['secureAggregation']): Re
     weightScale: s.weightScale ?? 1_000_000,
     stepTimeout: s.stepTimeout ?? 60,
     ...(s.threshold === undefined ? {} : { threshold: s.threshold }),
+    // Absent unless set, so tasks defined before the setting keep their manifest hash.
+    ...(s.colluders === undefined ? {} : { colluders: s.colluders }),
   };
+  if (s.colluders !== undefined && !(Number.isInteger(s.colluders) && s.colluders >= 0 && s.colluders <= 1024)) {
+    invalid(`secureAggregation.colluders must be an integer in [0, 1024], got ${s.colluders}`);
+  }
   if (s.threshold !== undefined && !((s.threshold > 0.5 && s.threshold <= 1) || (Number.isInteger(s.threshold) && s.threshold >= 2))) {
     invalid(`secureAggregation.threshold must be a fraction in (0.5, 1] or an integer ≥ 2, got ${s.threshold}`);
   }

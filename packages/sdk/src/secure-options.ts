@@ -1,25 +1,22 @@
-import type { RoundPrivacy, SecureAggregationOptions } from '@cohortfl/protocol';
+import type { Membership, RoundPrivacy, SecureAggregationOptions } from '@cohortfl/protocol';
 import type { Task } from './define-task.js';
 
 /**
  * The round engine's secure aggregation options for a task, or undefined when the
- * task turned it off. `identityKey` gives each site's enrolled key (`ed25519:…`).
+ * task turned it off. `membership`: the consortium (every enrolled site and its key).
  * `stepTimeoutMs` overrides the task's per-step deadline (operators and tests).
  */
-export function secureOptionsFor(
-  task: Task,
-  identityKey: (site: string) => string | undefined,
-  stepTimeoutMs?: number,
-): SecureAggregationOptions | undefined {
+export function secureOptionsFor(task: Task, membership: Membership, stepTimeoutMs?: number): SecureAggregationOptions | undefined {
   const s = task.secureAggregation;
   if (!s.enabled) return undefined;
   return {
     ...(s.threshold === undefined ? {} : { threshold: s.threshold }),
+    ...(s.colluders === undefined ? {} : { colluders: s.colluders }),
     degree: s.degree,
     clip: s.clip,
     weightScale: s.weightScale,
     stepTimeoutMs: stepTimeoutMs ?? s.stepTimeout * 1000,
-    identityKey,
+    membership,
   };
 }
 

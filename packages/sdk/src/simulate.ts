@@ -10,7 +10,7 @@ import { scoreHistogram, toJSON as statsToJSON } from '@cohortfl/fairness';
 import { evaluationReport, type EvaluationReport } from '@cohortfl/protocol';
 import type { EncodedSplit } from '@cohortfl/data';
 import { createLedger, gaussianNoise, type Ledger } from '@cohortfl/privacy';
-import { CoordinatorRun, createRandom, deriveSeed, PERMISSIVE_SIMULATION_POLICY, SiteRunner, type RoundRecord, type SiteWork } from '@cohortfl/protocol';
+import { CoordinatorRun, createMembership, createRandom, deriveSeed, PERMISSIVE_SIMULATION_POLICY, SiteRunner, type RoundRecord, type SiteWork } from '@cohortfl/protocol';
 import { createStrategy } from '@cohortfl/strategies';
 import { encodePublicKey, generateIdentity } from '@cohortfl/identity';
 import { CohortError, type CoordinatorMessage, type SiteMessage } from '@cohortfl/wire';
@@ -100,6 +100,8 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
 
   // Each simulated hospital gets a real identity: secure aggregation signs key advertisements.
   const identities = new Map(options.sites.map((site) => [site.name, generateIdentity()]));
+  // One process, one consortium: every simulated hospital pins the same membership.
+  const membership = createMembership(options.sites.map((site) => ({ site: site.name, identityKey: encodePublicKey(identities.get(site.name)!.publicKey) })));
   // Each hospital's ledger: its own budget, or an unbounded one that only records ε spent.
   const privacyTask = task.privacy;
   const ledgers = new Map<string, Ledger>();
@@ -138,6 +140,7 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
         policy: PERMISSIVE_SIMULATION_POLICY(hash),
         work,
         identitySecretKey: identities.get(site.name)!.secretKey,
+        membership,
         ...(ledger ? { privacy: { ledger } } : {}),
       });
       return [site.name, runner] as const;
@@ -154,10 +157,7 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
     seed,
     timeoutMs: { train: task.timeouts.train * 1000, evaluate: task.timeouts.evaluate * 1000 },
     ...(roundPrivacyFor(task, rounds) ? { privacy: roundPrivacyFor(task, rounds)! } : {}),
-    ...withSecure(secureOptionsFor(task, (site) => {
-      const id = identities.get(site);
-      return id ? encodePublicKey(id.publicKey) : undefined;
-    })),
+    ...withSecure(secureOptionsFor(task, membership)),
   });
   const fate = createRandom(deriveSeed(seed, 'network-faults'));
   const exhausted = new Set<string>();

@@ -8,7 +8,7 @@ import { aborted, invalid } from './fail.js';
 import { createGraph, type NeighbourGraph } from './graph.js';
 import { pairMaskKey, pairSign, selfMaskKey } from './mask-keys.js';
 import { applyMask } from './prg.js';
-import { checkRoster, consistencyHolds, fitsNeighbourhood, minimumThreshold, parseColluders, parseThreshold, type Roster } from './roster.js';
+import { checkRoster, consistencyHolds, fitsNeighbourhood, maxHolders, minimumThreshold, parseColluders, parseThreshold, type Roster } from './roster.js';
 import { survivorSetBytes } from './signed-bytes.js';
 import { encodeShare, split } from './shamir.js';
 import { decryptShares, encryptShares, type SharePair } from './share-payload.js';
@@ -108,7 +108,7 @@ export class SecAggClient {
       throw this.#abort(`roster has ${checked.sites.length} sites, fewer than the threshold ${threshold}`);
     }
     if (!consistencyHolds(threshold, graph, colluders)) {
-      throw this.#abort(`threshold ${threshold} is too low: with ${graph.degree + 1} possible holders of each site's shares and ${colluders} colluding site(s) tolerated, it must be at least ${minimumThreshold(graph.degree + 1, colluders)}`);
+      throw this.#abort(`threshold ${threshold} is too low: with up to ${maxHolders(graph)} holders of a site's shares and ${colluders} colluding site(s) tolerated, it must be at least ${minimumThreshold(maxHolders(graph), colluders)}`);
     }
     if (!fitsNeighbourhood(threshold, graph)) {
       throw this.#abort(`threshold ${threshold} exceeds the holders of some site's shares in this roster`);

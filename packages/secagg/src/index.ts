@@ -3,7 +3,7 @@ export type { SecAggClientOptions } from './client.js';
 export { SecAggServer } from './server.js';
 export type { SecAggServerOptions } from './server.js';
 export { advertisementBytes, survivorSetBytes, unmaskRequestBytes } from './signed-bytes.js';
-export { consistencyHolds, minimumThreshold } from './roster.js';
+export { consistencyHolds, maxHolders, minimumThreshold } from './roster.js';
 export { createQuantizer } from './quantize.js';
 export type { DequantizedSum, Quantizer, QuantizerConfig } from './quantize.js';
 export { clipL2 } from './clip.js';
@@ -36,3 +36,9 @@ export {
   SIZES,
 } from './vocabulary.js';
 export type { ClientStage, RevealKind, ServerPhase, ServerStage } from './vocabulary.js';
+// Low-level primitives: what an auditor's tools (and the adversary tests) need to
+// recompute masks and open shares with keys they legitimately hold.
+export { createAgreement } from './x25519.js';
+export type { Agreement } from './x25519.js';
+export { decryptShares } from './share-payload.js';
+export { pairSign } from './mask-keys.js';

@@ -63,14 +63,23 @@ export function parseColluders(config: SecAggConfig): number {
   return c;
 }
 
+/** The most holders any participant's shares have in this graph (itself included). */
+export function maxHolders(graph: NeighbourGraph): number {
+  let most = 0;
+  for (const site of graph.sites) most = Math.max(most, graph.neighbours(site).length + 1);
+  return most;
+}
+
 /**
- * The consistency rule (Bonawitz et al. 2017, per neighbourhood as in Bell et al. 2020):
- * honest holders sign one survivor set per attempt, so two sets each signed by t of
- * the degree + 1 possible holders of a site's shares share at least 2t − (degree + 1)
- * signers, all of them colluders. With 2t > degree + 1 + colluders that cannot happen.
+ * The threshold rule against a coordinator that tells holders different stories
+ * (Bonawitz et al. 2017; per neighbourhood as in Bell et al. 2020). An honest holder
+ * reveals one share of an owner, never both; to get t self-mask shares and t mask-key
+ * shares of one owner out of its h holders, c colluders among them and a split of the
+ * honest ones need 2(t − c) ≤ h − c, i.e. 2t ≤ h + c. With 2t > h + c for every owner
+ * that cannot happen, whatever each holder is told.
  */
 export function consistencyHolds(threshold: number, graph: NeighbourGraph, colluders: number): boolean {
-  return 2 * threshold > graph.degree + 1 + colluders;
+  return 2 * threshold > maxHolders(graph) + colluders;
 }
 
 /** The smallest threshold the consistency rule allows for holder groups of `holders` sites. */

@@ -3,7 +3,7 @@ import { checkContext, type RoundContext } from './context.js';
 import { encodeSite } from './bytes.js';
 import { aborted, badConfig, invalid } from './fail.js';
 import { createGraph, isConnected, type NeighbourGraph } from './graph.js';
-import { checkRoster, consistencyHolds, fitsNeighbourhood, minimumThreshold, parseColluders, parseThreshold, type Roster } from './roster.js';
+import { checkRoster, consistencyHolds, fitsNeighbourhood, maxHolders, minimumThreshold, parseColluders, parseThreshold, type Roster } from './roster.js';
 import { checkReveals, checkShareList, checkAdvertisedKeys } from './server-checks.js';
 import { unmaskSum } from './server-unmask.js';
 import type { ShamirShare } from './shamir.js';
@@ -68,7 +68,7 @@ export class SecAggServer {
       }
       const colluders = parseColluders(options.config);
       if (!consistencyHolds(this.threshold, graph, colluders)) {
-        throw invalid(`threshold ${this.threshold} is below ${minimumThreshold(graph.degree + 1, colluders)}, the least that tolerates ${colluders} colluding site(s)`);
+        throw invalid(`threshold ${this.threshold} is below ${minimumThreshold(maxHolders(graph), colluders)}, the least that tolerates ${colluders} colluding site(s)`);
       }
       this.#spec = options.config.graph;
     } catch (error) {

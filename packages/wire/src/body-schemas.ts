@@ -21,7 +21,7 @@ import type {
   UpdateSubmit,
   Welcome,
 } from './messages.js';
-import type { SecAggKeys, SecAggMasked, SecAggRelay, SecAggReveal, SecAggRoster, SecAggShares, SecAggUnmask } from './secagg-messages.js';
+import type { SecAggAttest, SecAggKeys, SecAggMasked, SecAggRelay, SecAggReveal, SecAggRoster, SecAggShares, SecAggSurvivors, SecAggUnmask } from './secagg-messages.js';
 import {
   boundedArray,
   boundedText,
@@ -155,6 +155,8 @@ const secaggRoster = z.strictObject({
   ...roundKey,
   threshold: z.int().min(2).max(LIMITS.COHORT_MAX),
   degree: z.int().min(0).max(LIMITS.COHORT_MAX),
+  colluders: z.int().min(0).max(LIMITS.COHORT_MAX),
+  membership: sha256Hex,
   roster: boundedArray(
     z.strictObject({
       site: siteName,
@@ -187,11 +189,32 @@ const secaggMasked = z.strictObject({
   masked: uint32Array,
 }) satisfies z.ZodType<SecAggMasked>;
 
+const survivorSets = {
+  survivors: boundedArray(siteName, LIMITS.COHORT_MAX).refine(uniqueSites, 'survivors list a site twice'),
+  dropped: boundedArray(siteName, LIMITS.COHORT_MAX).refine(uniqueSites, 'dropped lists a site twice'),
+};
+
+const secaggSurvivors = z.strictObject({
+  type: z.literal('secagg/survivors'),
+  ...roundKey,
+  ...survivorSets,
+}) satisfies z.ZodType<SecAggSurvivors>;
+
+const secaggAttest = z.strictObject({
+  type: z.literal('secagg/attest'),
+  ...roundKey,
+  site: siteName,
+  sig: bytes({ exact: LIMITS.SIGNATURE_BYTES }),
+}) satisfies z.ZodType<SecAggAttest>;
+
 const secaggUnmask = z.strictObject({
   type: z.literal('secagg/unmask'),
   ...roundKey,
-  survivors: boundedArray(siteName, LIMITS.COHORT_MAX).refine(uniqueSites, 'survivors list a site twice'),
-  dropped: boundedArray(siteName, LIMITS.COHORT_MAX).refine(uniqueSites, 'dropped lists a site twice'),
+  ...survivorSets,
+  attestations: boundedArray(z.strictObject({ site: siteName, sig: bytes({ exact: LIMITS.SIGNATURE_BYTES }) }), LIMITS.COHORT_MAX).refine(
+    (list) => uniqueSites(list.map((a) => a.site)),
+    'attestations list a site twice',
+  ),
 }) satisfies z.ZodType<SecAggUnmask>;
 
 const secaggReveal = z.strictObject({
@@ -241,6 +264,8 @@ export const BODY_SCHEMAS = {
   'secagg/shares': secaggShares,
   'secagg/relay': secaggRelay,
   'secagg/masked': secaggMasked,
+  'secagg/survivors': secaggSurvivors,
+  'secagg/attest': secaggAttest,
   'secagg/unmask': secaggUnmask,
   'secagg/reveal': secaggReveal,
 } as const satisfies { [T in MessageType]: z.ZodType<MessageBodies[T]> };

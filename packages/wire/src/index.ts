@@ -36,6 +36,9 @@ export type {
   SecAggShares,
   SecAggSiteMessage,
   SecAggUnmask,
+  SecAggSurvivors,
+  SecAggAttest,
+  SecAggAttestation,
 } from './secagg-messages.js';
 export { createEnvelope, newMessageId } from './envelope.js';
 export type { Envelope, EnvelopeOf } from './envelope.js';

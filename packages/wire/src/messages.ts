@@ -15,6 +15,8 @@ import type {
   SecAggShares,
   SecAggSiteMessage,
   SecAggUnmask,
+  SecAggSurvivors,
+  SecAggAttest,
 } from './secagg-messages.js';
 
 export const PHASES = ['train', 'evaluate'] as const;
@@ -38,6 +40,8 @@ export const MESSAGE_TYPES = {
   SECAGG_SHARES: 'secagg/shares',
   SECAGG_RELAY: 'secagg/relay',
   SECAGG_MASKED: 'secagg/masked',
+  SECAGG_SURVIVORS: 'secagg/survivors',
+  SECAGG_ATTEST: 'secagg/attest',
   SECAGG_UNMASK: 'secagg/unmask',
   SECAGG_REVEAL: 'secagg/reveal',
 } as const;
@@ -194,6 +198,8 @@ export interface MessageBodies {
   'secagg/shares': SecAggShares;
   'secagg/relay': SecAggRelay;
   'secagg/masked': SecAggMasked;
+  'secagg/survivors': SecAggSurvivors;
+  'secagg/attest': SecAggAttest;
   'secagg/unmask': SecAggUnmask;
   'secagg/reveal': SecAggReveal;
 }
@@ -217,6 +223,8 @@ export const MESSAGE_SENDERS = {
   'secagg/shares': 'site',
   'secagg/relay': 'coordinator',
   'secagg/masked': 'site',
+  'secagg/survivors': 'coordinator',
+  'secagg/attest': 'site',
   'secagg/unmask': 'coordinator',
   'secagg/reveal': 'site',
 } as const satisfies Record<MessageType, 'site' | 'coordinator' | 'either'>;

@@ -73,13 +73,15 @@ export function sampleBodies(random: () => number): { [T in MessageType]: Messag
     status: { epsilonSpent: 1.25, ready: true },
     'secagg/keys': { type: 'secagg/keys', ...round, site: 'a', cPk: randomBytes(32, random), sPk: randomBytes(32, random), keySig: randomBytes(64, random) },
     'secagg/roster': {
-      type: 'secagg/roster', ...round, threshold: 2, degree: 0,
+      type: 'secagg/roster', ...round, threshold: 2, degree: 0, colluders: 0, membership: TASK_HASH,
       roster: ['a', 'b'].map((site) => ({ site, cPk: randomBytes(32, random), sPk: randomBytes(32, random), keySig: randomBytes(64, random), identityKey: `ed25519:${'A'.repeat(43)}` })),
     },
     'secagg/shares': { type: 'secagg/shares', ...round, site: 'a', shares: [{ to: 'b', ciphertext: randomBytes(338, random) }] },
     'secagg/relay': { type: 'secagg/relay', ...round, shares: [{ from: 'b', ciphertext: randomBytes(338, random) }] },
     'secagg/masked': { type: 'secagg/masked', ...round, site: 'a', masked: new Uint32Array(randomBytes(64, random).buffer) },
-    'secagg/unmask': { type: 'secagg/unmask', ...round, survivors: ['a', 'b'], dropped: ['c'] },
+    'secagg/survivors': { type: 'secagg/survivors', ...round, survivors: ['a', 'b'], dropped: ['c'] },
+    'secagg/attest': { type: 'secagg/attest', ...round, site: 'a', sig: randomBytes(64, random) },
+    'secagg/unmask': { type: 'secagg/unmask', ...round, survivors: ['a', 'b'], dropped: ['c'], attestations: [{ site: 'a', sig: randomBytes(64, random) }] },
     'secagg/reveal': { type: 'secagg/reveal', ...round, site: 'a', reveals: [{ owner: 'b', kind: 'b', share: randomBytes(68, random) }] },
   };
 }

@@ -6,8 +6,11 @@
  *   site  → secagg/shares  Shamir shares for each neighbour, each boxed to it
  *   coord → secagg/relay   the boxes addressed to this site
  *   site  → secagg/masked  the quantized, masked update (Z_2^32)
- *   coord → secagg/unmask  who survived and who dropped (signed)
- *   site  → secagg/reveal  the shares that remove exactly the right masks
+ *   coord → secagg/survivors  who survived and who dropped (signed)
+ *   site  → secagg/attest  the site's identity signature over that survivor set
+ *   coord → secagg/unmask  the same sets, with every attestation collected (signed)
+ *   site  → secagg/reveal  the shares that remove exactly the right masks, sent only
+ *                          after enough holders' attestations verified
  */
 export interface SecAggKeys {
   type: 'secagg/keys';
@@ -38,6 +41,10 @@ export interface SecAggRoster {
   threshold: number;
   /** 0 for the full graph, else the degree k of the k-regular neighbour graph. */
   degree: number;
+  /** Colluding sites the threshold tolerates (2·threshold > holders + colluders). */
+  colluders: number;
+  /** SHA-256 (hex) of the consortium membership the neighbour graph is drawn over. */
+  membership: string;
   roster: SecAggRosterEntry[];
 }
 
@@ -67,6 +74,30 @@ export interface SecAggMasked {
   masked: Uint32Array;
 }
 
+export interface SecAggSurvivors {
+  type: 'secagg/survivors';
+  taskHash: string;
+  round: number;
+  attempt: number;
+  survivors: string[];
+  dropped: string[];
+}
+
+export interface SecAggAttest {
+  type: 'secagg/attest';
+  taskHash: string;
+  round: number;
+  attempt: number;
+  site: string;
+  /** Ed25519 signature by the site's identity over the survivor-set bytes (PROTOCOL.md §12). */
+  sig: Uint8Array;
+}
+
+export interface SecAggAttestation {
+  site: string;
+  sig: Uint8Array;
+}
+
 export interface SecAggUnmask {
   type: 'secagg/unmask';
   taskHash: string;
@@ -74,6 +105,8 @@ export interface SecAggUnmask {
   attempt: number;
   survivors: string[];
   dropped: string[];
+  /** Every survivor's signature over (round, roster, survivors, dropped) the coordinator collected. */
+  attestations: SecAggAttestation[];
 }
 
 export interface SecAggReveal {
@@ -85,5 +118,5 @@ export interface SecAggReveal {
   reveals: { owner: string; kind: 'b' | 's'; share: Uint8Array }[];
 }
 
-export type SecAggSiteMessage = SecAggKeys | SecAggShares | SecAggMasked | SecAggReveal;
-export type SecAggCoordinatorMessage = SecAggRoster | SecAggRelay | SecAggUnmask;
+export type SecAggSiteMessage = SecAggKeys | SecAggShares | SecAggMasked | SecAggAttest | SecAggReveal;
+export type SecAggCoordinatorMessage = SecAggRoster | SecAggRelay | SecAggSurvivors | SecAggUnmask;
