@@ -42,7 +42,7 @@ const HONEST = ['alpha', 'beta', 'delta', 'gamma'];
 /** Half a grid step of the quantizer, per coordinate, plus float32 slack. */
 const QUANTUM = 1e-3;
 
-describe('1. equivocation on the survivor set, with one colluding site (n = 5, full graph)', () => {
+describe('1. equivocation on the survivor set, with one colluding site', () => {
   it('without the defence: alpha\'s update and record count come back exactly', () => {
     const context = { taskHash: TASK, round: 1, attempt: 1 };
     const mallory = new Colluder('mallory', generateIdentity());
@@ -124,6 +124,17 @@ describe('1. equivocation on the survivor set, with one colluding site (n = 5, f
     // The adversary holds t mask-key shares of alpha but 1 of the 4 self-mask shares it needs:
     // alpha's input keeps its self mask (a uniformly random pad), and no other split does better.
     expect(alphaShares).toEqual({ b: 1, s: 4 });
+  });
+
+  it('on the k-regular graph (n = 20, k = 10): a strict majority of the 11 holders (t = 6) is refused, t = 7 accepted', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `site-${String(i).padStart(2, '0')}`);
+    const { list, membership } = hospitals(names);
+    const start = roundStart(names, membership);
+    const keys: SecAggKeys[] = [];
+    for (const h of list) keys.push(must(await ask<SecAggKeys>(h, start), 'keys'));
+    // 2·6 = 12 ≤ 11 holders + 1 colluder: one colluder could split a neighbourhood.
+    expect(await ask(list[0]!, rosterOf(keys, (s) => membership.keyOf(s)!, membership, 6, 1, 1, 1, 10))).toMatchObject({ ok: false, reason: SECURE_REFUSALS.THRESHOLD_UNSAFE });
+    expect((await ask(list[1]!, rosterOf(keys, (s) => membership.keyOf(s)!, membership, 7, 1, 1, 1, 10))).ok).toBe(true);
   });
 
   it('a site that signed one survivor set never unmasks for another, even with enough signatures on it', async () => {
