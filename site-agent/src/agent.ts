@@ -125,7 +125,8 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     logger,
     maxModelBytes: config.limits.maxModelBytes,
     send: (envelope, connection) => session?.send(envelope, connection),
-    keepRecord: (envelope, start, digest) => appendSignedMessage(config.stateDir, recordOf(envelope, runOf(start), Date.now(), digest)),
+    keepRecord: (envelope, start, digest, undelivered) =>
+      appendSignedMessage(config.stateDir, { ...recordOf(envelope, runOf(start), Date.now(), digest), ...(undelivered ? { undelivered: true as const } : {}) }),
     reject,
     onReply: (reply, delivered) => {
       budget?.onReply(reply);

@@ -8,7 +8,7 @@
  * Exit codes follow the CohortError catalog (`exitCodeFor`); usage errors are CONFIG_INVALID (2).
  */
 import yargs from 'yargs';
-import { readKeyFile } from '@cohortfl/identity';
+import { AUDIT_SEAL_GRACE_MS, readKeyFile } from '@cohortfl/identity';
 import { ERROR_CODES, exitCodeFor, isCohortError } from '@cohortfl/wire';
 import { startSiteAgent } from './agent.js';
 import { printAuditReport } from './audit-report.js';
@@ -108,12 +108,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
                 type: 'boolean',
                 default: true,
                 describe: "Check the entries naming this site against <stateDir>/signed-messages.jsonl (--no-site-records: chain and signatures only)",
+              })
+              .option('seal-grace', {
+                type: 'number',
+                default: AUDIT_SEAL_GRACE_MS / 1000,
+                describe: 'Seconds before the export seal after which a message this site signed may still have been in transit: missing from the log, it is a note, not a problem',
               }),
           (argv) => {
             const config = loadSiteConfig(argv.config);
             // The site's own key: the site signatures the coordinator logged must verify with it.
             const sitePublicKey = readKeyFile(config.keyFile).publicKey;
-            printAuditReport(argv.file, config.site, verifyAuditFile(argv.file, config, { siteRecords: argv['site-records'], sitePublicKey }), io);
+            const grace = argv['seal-grace'];
+            if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--seal-grace must be a number of seconds ≥ 0, got ${String(grace)}`);
+            const options = { siteRecords: argv['site-records'], sitePublicKey, sealGraceMs: Math.round(grace * 1000) };
+            printAuditReport(argv.file, config.site, verifyAuditFile(argv.file, config, options), io);
           },
         )
         .demandCommand(1, 'Give an audit command: verify'),

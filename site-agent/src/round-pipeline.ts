@@ -33,8 +33,12 @@ export interface RoundPipelineOptions {
    * Keeps the site's own record of a signed message, durably, before it is sent
    * (signed-messages.ts); throws when it cannot, and the message is then not sent.
    */
-  /** `digest`: what the envelope's signature covers (signEnvelopeDigest), kept in the record. */
-  keepRecord(envelope: Envelope, start: RoundStart, digest: Uint8Array): void;
+  /**
+   * `digest`: what the envelope's signature covers (signEnvelopeDigest), kept in the record.
+   * `undelivered`: a second record, after the fact, that the message was never sent (its
+   * connection was gone), so an audit log without it is no sign of a deletion.
+   */
+  keepRecord(envelope: Envelope, start: RoundStart, digest: Uint8Array, undelivered?: boolean): void;
   /** Counts, logs and answers a refused coordinator message. */
   reject(reason: string, error: CohortError, connection: number): void;
   onReply?(reply: SiteMessage, delivered: boolean): void;
@@ -209,7 +213,15 @@ export class RoundPipeline {
         unrecorded = true;
         throw error;
       }
-      return options.send(envelope, connection);
+      const sent = options.send(envelope, connection);
+      if (sent === undefined) {
+        try {
+          options.keepRecord(envelope, start, digest, true);
+        } catch (error) {
+          options.logger.warn({ err: error, type: message.type, round: start.round }, 'could not record that the answer was not sent');
+        }
+      }
+      return sent;
     };
     let message = reply;
     let bytes: number | undefined;

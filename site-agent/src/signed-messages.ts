@@ -1,7 +1,8 @@
 /**
  * The site's own record of every message it signed: `<stateDir>/signed-messages.jsonl`,
  * one JSON line `{ at, run, type, round, attempt, phase, digest }` per message, appended
- * and fsynced BEFORE the message is sent. `cohort-site audit verify` checks the
+ * and fsynced BEFORE the message is sent (and, when the send then finds its connection gone,
+ * the same line again with `undelivered: true`). `cohort-site audit verify` checks the
  * coordinator's audit log against it. A crash mid-append leaves a torn last line: it is
  * terminated on the next append (never rewritten: the file only grows) and reported,
  * not fatal, on read; that message was never sent.
@@ -27,6 +28,11 @@ export interface SignedMessageRecord {
   phase: string;
   /** auditDigestHex(signingDigest(signingContext(envelope), encodeBody(body))): what the coordinator logs. */
   digest: string;
+  /**
+   * Present on a second line for the same message, written after the send found its connection
+   * gone: the message never left, so `audit verify` does not expect the log to show it.
+   */
+  undelivered?: true;
 }
 
 export interface SignedMessages {
@@ -44,6 +50,7 @@ const recordSchema = z.strictObject({
   attempt: z.number().int().min(0),
   phase: z.string().min(1),
   digest: z.string().regex(/^[0-9a-f]{128}$/),
+  undelivered: z.literal(true).optional(),
 });
 
 export function signedMessagesPath(stateDir: string): string {
@@ -138,5 +145,5 @@ function parseLine(line: string): SignedMessageRecord | undefined {
 
 /** The records in the shape `verifyAuditLog` matches. */
 export function auditRecords(records: readonly SignedMessageRecord[]): SiteAuditRecord[] {
-  return records.map(({ run, type, round, attempt, phase, digest }) => ({ run, type, round, attempt, phase, digest }));
+  return records.map(({ at, run, type, round, attempt, phase, digest, undelivered }) => ({ at, run, type, round, attempt, phase, digest, ...(undelivered ? { undelivered } : {}) }));
 }

@@ -10,5 +10,5 @@ export type { ChallengeInput } from './challenge.js';
 export { ReplayGuard } from './replay-guard.js';
 export type { ReplayCheck, ReplayGuardOptions, ReplayGuardState, ReplayEntryState, ReplayReason, ReplayVerdict } from './replay-guard.js';
 export { constantTimeEqual, generateToken, hashAdminToken, verifyAdminToken } from './tokens.js';
-export { AUDIT_EXPORTED, AUDIT_FORMAT, AUDIT_GENESIS_HASH, AUDIT_MESSAGE_ACCEPTED, auditDigestHex, auditEntryHash, signAuditEntry, verifyAuditLog } from './audit-chain.js';
+export { AUDIT_EXPORTED, AUDIT_FORMAT, AUDIT_GENESIS_HASH, AUDIT_MESSAGE_ACCEPTED, AUDIT_MESSAGE_REFUSED, AUDIT_SEAL_GRACE_MS, auditDigestHex, auditEntryHash, signAuditEntry, verifyAuditLog } from './audit-chain.js';
 export type { AuditEntry, AuditFields, AuditLog, AuditVerdict, SiteAuditRecord, VerifyAuditOptions } from './audit-chain.js';
