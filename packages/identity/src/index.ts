@@ -2,7 +2,7 @@ export { generateIdentity, identityFromSeed, encodePublicKey, decodePublicKey, f
 export type { Identity } from './keys.js';
 export { writeKeyFile, readKeyFile, KEY_FILE_FORMAT } from './key-file.js';
 export type { WriteKeyFileOptions } from './key-file.js';
-export { SIGN_DOMAINS, SIGNATURE_TAG, signingDigest } from './sign-context.js';
+export { SIGN_DOMAINS, SIGNATURE_TAG, payloadHash, signingDigest, signingDigestFromPayloadHash } from './sign-context.js';
 export type { SignContext, SignDomain, SigningDigest } from './sign-context.js';
 export { signDigest, signPayload, verifyDigest, verifyPayload } from './signature.js';
 export { createChallenge, signChallenge, verifyChallenge } from './challenge.js';
