@@ -39,9 +39,9 @@ export function printAuditReport(file: string, site: string, report: AuditReport
 }
 
 /** A value from a site's reading, shortened for one line. */
-function shown(value: unknown): string {
+function shown(value: unknown, max = 600): string {
   const text = JSON.stringify(value) ?? 'null';
-  return text.length <= 200 ? text : `${text.slice(0, 199)}…`;
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /**
@@ -54,9 +54,18 @@ export function printComparison(comparison: Comparison, damaged: readonly string
   const sites = comparison.sites.join(', ');
   for (const e of equivocations) {
     io.err(`EQUIVOCATION: ${e.step}: the coordinator signed ${e.versions.length} different messages${e.differing.length > 0 ? ` (differing in ${e.differing.join(', ')})` : ''}:`);
+    const field = (facts: unknown, k: string) => (facts as Record<string, unknown> | null)?.[k];
     e.versions.forEach((v, i) => {
-      const facts = v.facts as Record<string, unknown> | null;
-      const detail = e.differing.map((k) => `${k} ${shown(facts?.[k])}`).join('; ');
+      const detail = e.differing
+        .map((k) => {
+          const value = field(v.facts, k);
+          const text = JSON.stringify(value) ?? 'null';
+          if (text.length <= 200 || !Array.isArray(value)) return `${k} ${shown(value, 200)}`;
+          // A long list (a roster): only the items not every version has.
+          const everywhere = (item: unknown) => e.versions.every((o) => (field(o.facts, k) as unknown[] | undefined)?.some((x) => JSON.stringify(x) === JSON.stringify(item)));
+          return `${k} (${value.length} items) differs in ${shown(value.filter((item) => !everywhere(item)))}`;
+        })
+        .join('; ');
       io.err(`  version ${i + 1} (body ${v.body.slice(0, 16)}…) sent to ${v.sites.join(', ')}${detail ? `: ${detail}` : ''}`);
     });
   }
