@@ -170,10 +170,16 @@ export function compareEvidence(coordinatorPublicKey: Uint8Array, sources: reado
     const broadcast = first.context.site === COORDINATOR_SIGNER;
     // By signed body when the signature names no recipient; else only by the sites' readings.
     const versionOf = (r: CoordinatorMessageRecord) => (broadcast ? r.body : factsJson(r.facts));
-    const versions = new Map<string, { body: string; sites: string[]; facts: unknown; factsSeen: Map<string, string[]> }>();
+    interface Version {
+      body: string;
+      sites: string[];
+      facts: unknown;
+      factsSeen: Map<string, string[]>;
+    }
+    const versions = new Map<string, Version>();
     for (const { record, site } of list) {
       const id = versionOf(record);
-      const v = versions.get(id) ?? { body: record.body, sites: [], facts: record.facts, factsSeen: new Map() };
+      const v: Version = versions.get(id) ?? { body: record.body, sites: [], facts: record.facts, factsSeen: new Map<string, string[]>() };
       if (!v.sites.includes(site)) v.sites.push(site);
       const seen = factsJson(record.facts);
       v.factsSeen.set(seen, [...(v.factsSeen.get(seen) ?? []), site]);
