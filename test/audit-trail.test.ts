@@ -38,9 +38,9 @@ afterAll(async () => {
 });
 
 /** `cohort-site audit verify` as the given site; returns exit code and output. */
-function verifyAs(site: string, file: string): { code: number | null; out: string } {
+function verifyAs(site: string, file: string, ...more: string[]): { code: number | null; out: string } {
   const config = fixture.sites.find((s) => s.name === site)!.configPath;
-  const r = spawnSync(process.execPath, [SITE_CLI, 'audit', 'verify', file, '--config', config], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [SITE_CLI, 'audit', 'verify', file, '--config', config, ...more], { encoding: 'utf8' });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -114,5 +114,28 @@ describe('the audit trail of a real run', () => {
     // Another site's records say nothing about the victim's messages.
     const other = verifyAs(fixture.sites[0]!.name, path);
     expect(other.code, other.out).toBe(0);
+  });
+
+  it("catches a coordinator that deletes a site's accepted message and re-signs the whole chain", () => {
+    const victim = fixture.sites[1]!.name;
+    const index = log.entries.findIndex((e) => e.kind === 'message.accepted' && e.site === victim && (e.data as { type: string }).type === 'secagg/masked');
+    expect(index).toBeGreaterThan(0);
+    const kept = log.entries.filter((_, i) => i !== index);
+    // Renumbered, re-chained, re-sealed with the right count: nothing in the log itself shows the gap.
+    const seal = kept.at(-1)!;
+    const renumbered = kept.map((e, i) => ({ ...e, seq: i + 1, ...(e === seal ? { data: { entries: kept.length - 1 } } : {}) }));
+    const path = write('dropped.json', { ...log, entries: resign(renumbered) });
+    const chainOnly = spawnSync(process.execPath, [SITE_CLI, 'audit', 'verify', path, '--config', fixture.sites[1]!.configPath, '--no-site-records'], { encoding: 'utf8' });
+    expect(chainOnly.status, chainOnly.stdout + chainOnly.stderr).toBe(0);
+    // The run and its export took seconds, within the default grace for messages in transit: no grace here.
+    const victimView = verifyAs(victim, path, '--seal-grace', '0');
+    expect(victimView.code, victimView.out).toBe(6);
+    expect(victimView.out).toMatch(new RegExp(`${victim} signed run \\d+ secagg/masked round 1 attempt \\d+ \\(secagg/masked\\) .* before the export seal .* the coordinator left it out or deleted it`));
+    // With the default grace the same gap is a note: the export came too soon after the message to tell.
+    const lenient = verifyAs(victim, path);
+    expect(lenient.code, lenient.out).toBe(0);
+    expect(lenient.out).toMatch(/note: .*secagg\/masked/);
+    // The untouched export has no such gap.
+    expect(verifyAs(victim, exportPath, '--seal-grace', '0').code).toBe(0);
   });
 });

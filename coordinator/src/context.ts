@@ -52,6 +52,8 @@ export function refuse(
   reason: Refusal,
   message: string,
   close: boolean,
+  /** The refused message, when its signature was checked: run, type, round, attempt, phase, digest. */
+  refused?: Record<string, unknown>,
 ): void {
   const code = REFUSAL_CODES[reason];
   ctx.metrics.rejected(reason);
@@ -59,7 +61,7 @@ export function refuse(
     at: ctx.now(),
     kind: AUDIT_KINDS.MESSAGE_REFUSED,
     ...(site === undefined ? {} : { site }),
-    data: { reason, code },
+    data: { reason, code, ...refused },
   });
   ctx.logger.warn({ site, reason, code, close }, `refused: ${clip(message)}`);
   sendEnvelope(ctx, socket, createEnvelope('error', { code, message: clip(message) }));

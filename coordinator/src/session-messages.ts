@@ -110,19 +110,23 @@ function roundMessage(
     return no('bad_signature', `${envelope.type} signature does not verify with the enrolled key of '${site}'`);
   }
   const active = ctx.driver.current;
+  const context = signingContext(envelope);
+  // From here on the refusal names the message the site signed, so the site's own record of it
+  // finds it in the log (received and refused, not left out).
+  const named = { run: active?.row.id ?? null, type: envelope.type, round: body.round, attempt: body.attempt, phase: context.phase, digest: auditDigestHex(digest) };
+  const refused = (reason: Refusal, message: string, close = false) => refuse(ctx, session.socket, site, reason, message, close, named);
   // Checked before the replay guard so another task's round numbers cannot advance this run's guard.
-  if (!active || body.taskHash !== active.taskRow.hash) return no('wrong_task', 'the message is not for the running task');
+  if (!active || body.taskHash !== active.taskRow.hash) return refused('wrong_task', 'the message is not for the running task');
   // A message for any round or attempt other than the current one is a replay, whether or
   // not the guard has seen its exact bytes before.
   const now = active.run.status;
   if (body.round !== now.round || body.attempt !== now.attempt) {
-    return no('replayed', `${envelope.type} for round ${body.round} attempt ${body.attempt}; the current is round ${now.round} attempt ${now.attempt}`);
+    return refused('replayed', `${envelope.type} for round ${body.round} attempt ${body.attempt}; the current is round ${now.round} attempt ${now.attempt}`);
   }
-  const context = signingContext(envelope);
   const replay = { site, round: body.round, attempt: body.attempt, phase: context.phase, digest };
   const verdict = active.guard.check(replay);
   if (!verdict.ok) {
-    return no(verdict.reason === 'REPLAYED' ? 'replayed' : 'duplicate', `${envelope.type} for round ${body.round} attempt ${body.attempt} was already superseded or seen`);
+    return refused(verdict.reason === 'REPLAYED' ? 'replayed' : 'duplicate', `${envelope.type} for round ${body.round} attempt ${body.attempt} was already superseded or seen`);
   }
   // A refused update must not use up the site's one answer for this phase: the guard
   // records a message only once it has passed every check.
@@ -130,7 +134,7 @@ function roundMessage(
     try {
       checkUpdate(envelope.body.update, active.run.globalWeights.length);
     } catch (error) {
-      return no(refusalOf(error), (error as Error).message);
+      return refused(refusalOf(error), (error as Error).message);
     }
   }
   active.guard.accept(replay);
@@ -151,5 +155,5 @@ function roundMessage(
       ...(envelope.type === 'round/refuse' ? { refusal: { code: envelope.body.error.code, message: envelope.body.error.message } } : {}),
     },
   });
-  for (const rejected of ctx.driver.receive(site, body as SiteMessage)) no(refusalOfReject(rejected.reason), rejected.message);
+  for (const rejected of ctx.driver.receive(site, body as SiteMessage)) refused(refusalOfReject(rejected.reason), rejected.message);
 }

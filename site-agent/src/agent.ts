@@ -18,6 +18,7 @@ import { reasonOf } from './reasons.js';
 import { fitWireError } from './replies.js';
 import { RoundPipeline } from './round-pipeline.js';
 import { Session } from './session.js';
+import { appendCoordinatorMessage, coordinatorRecordOf } from './coordinator-messages.js';
 import { appendSignedMessage, recordOf, runOf } from './signed-messages.js';
 import { SiteBudget } from './site-budget.js';
 import { StateStore } from './state-store.js';
@@ -132,7 +133,9 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     logger,
     maxModelBytes: config.limits.maxModelBytes,
     send: (envelope, connection) => session?.send(envelope, connection),
-    keepRecord: (envelope, start, digest) => appendSignedMessage(config.stateDir, recordOf(envelope, runOf(start), Date.now(), digest)),
+    keepRecord: (envelope, start, digest, undelivered) =>
+      appendSignedMessage(config.stateDir, { ...recordOf(envelope, runOf(start), Date.now(), digest), ...(undelivered ? { undelivered: true as const } : {}) }),
+    keepEvidence: (envelope, start) => appendCoordinatorMessage(config.stateDir, coordinatorRecordOf(envelope, config.site, runOf(start))),
     reject,
     onReply: (reply, delivered) => {
       budget?.onReply(reply);

@@ -28,7 +28,7 @@ const accepted = (r: SignedMessageRecord, site = SITE): Input => ({
 });
 
 /** A log the coordinator signed; `edit` changes inputs before signing (a coordinator rewriting history). */
-function signedLog(secretKey: Uint8Array, edit: (inputs: Input[]) => void = () => {}): AuditEntry[] {
+function signedLog(secretKey: Uint8Array, edit: (inputs: Input[]) => void = () => {}, start = 100): AuditEntry[] {
   const inputs: Input[] = [
     { kind: 'site.enrolled', site: SITE, data: { publicKey: folder.publicKey } },
     { kind: 'run.started', site: null, data: { run: 1, taskHash: TASK, rounds: 1 } },
@@ -40,7 +40,7 @@ function signedLog(secretKey: Uint8Array, edit: (inputs: Input[]) => void = () =
   // What the coordinator's export ends with.
   inputs.push({ kind: 'audit.exported', site: null, data: { entries: inputs.length } });
   const entries: AuditEntry[] = [];
-  inputs.forEach((input, i) => entries.push(signAuditEntry(secretKey, { seq: i + 1, at: 100 + i, ...input, prevHash: entries[i - 1]?.hash ?? AUDIT_GENESIS_HASH })));
+  inputs.forEach((input, i) => entries.push(signAuditEntry(secretKey, { seq: i + 1, at: start + i, ...input, prevHash: entries[i - 1]?.hash ?? AUDIT_GENESIS_HASH })));
   return entries;
 }
 
@@ -138,12 +138,47 @@ describe('cohort-site audit verify', () => {
     expect(r.err[0]).toBe(`${path}: the log does not end with the coordinator's signed export entry (audit.exported): entries may have been cut off its end`);
   });
 
-  it('notes a message the site signed that the log does not show, without failing', async () => {
+  it('notes a message the site signed after the export seal that the log does not show, without failing', async () => {
+    // The records were signed at 1000 ms, the log sealed at 104 ms: newer than the export.
     const r = await verify(logFile('short.json', signedLog(coordinator.secretKey, (inputs) => inputs.pop())));
     expect(r.code).toBe(0);
     expect(r.out[0]).toMatch(/^OK: 5 entries; chain and signatures verify; 1 entry naming northgate match/);
-    expect(r.out[2]).toMatch(/^note: northgate signed run 1 eval\/result round 1 attempt 1 \(evaluate\) \(digest [0-9a-f]{16}…\) but the log has no entry for it: lost in transit/);
+    expect(r.out[2]).toMatch(/^note: northgate signed run 1 eval\/result round 1 attempt 1 \(evaluate\) \(digest [0-9a-f]{16}…\) but the log has no entry for it: signed after this export was sealed/);
   });
+
+  it('fails a log that drops an accepted message of this site signed before the seal, though the coordinator re-signed the chain', async () => {
+    // Sealed an hour after the site signed: the update cannot still be in transit.
+    const later = 1000 + 3_600_000;
+    const intact = await verify(logFile('intact-late.json', signedLog(coordinator.secretKey, () => {}, later)));
+    expect(intact.code).toBe(0);
+    const path = logFile('dropped.json', signedLog(coordinator.secretKey, (inputs) => inputs.splice(2, 1), later));
+    // Chain, signatures and seal are the coordinator's own: only the site's record can tell.
+    expect((await verify(path, folder.configPath, '--no-site-records')).code).toBe(0);
+    const r = await verify(path);
+    expect(r.code).toBe(6);
+    expect(r.err).toEqual([
+      `${path}: northgate signed run 1 update/submit round 1 attempt 1 (train) (digest ${update.digest.slice(0, 16)}…) at ${new Date(1000).toISOString()}, ` +
+        `before the export seal at ${new Date(later + 4).toISOString()}, but the log has no entry for it: the coordinator left it out or deleted it and re-signed the chain (or it was lost in transit)`,
+      `cohort-site: the audit log ${path} does not verify (1 problem)`,
+    ]);
+    // A wider grace period than the gap turns it back into a note.
+    const lenient = await verify(path, folder.configPath, '--seal-grace', String(2 * 3600));
+    expect(lenient.code).toBe(0);
+    expect(lenient.out.at(-1)).toMatch(/^note: northgate signed run 1 update\/submit .* within its grace period/);
+  });
+
+  it('accounts for a message the log shows refused, and for one the site knows it never sent', async () => {
+    const later = 1000 + 3_600_000;
+    const refusedLog = signedLog(
+      coordinator.secretKey,
+      (inputs) => (inputs[2] = { kind: 'message.refused', site: SITE, data: { reason: 'replayed', code: 'REPLAYED', ...accepted(update).data as object } }),
+      later,
+    );
+    const refused = await verify(logFile('refused.json', refusedLog));
+    expect(refused.code).toBe(0);
+    expect(refused.out.at(-1)).toBe(`note: northgate signed run 1 update/submit round 1 attempt 1 (train) (digest ${update.digest.slice(0, 16)}…): the coordinator received it and refused it (seq 3)`);
+  });
+
 
   it('without a record file: NOT_FOUND naming the flag; with --no-site-records, chain and signatures only', async () => {
     const path = logFile('bare.json', signedLog(coordinator.secretKey));

@@ -3,8 +3,10 @@
  * coordinator key this site pinned (every hash, the chain, every signature) and, unless
  * told not to, against the site's own record of what it signed (signed-messages.ts):
  * every `message.accepted` entry naming this site must be a message the site signed and
- * kept, same run, type, round, attempt and digest. That catches a coordinator that
- * rewrote the site's digest and re-signed the whole chain, which the chain alone cannot.
+ * kept, same run, type, round, attempt and digest; and every message the site signed well
+ * before the export seal must be in the log (accepted, or refused after its signature was
+ * checked). That catches a coordinator that rewrote or dropped one of the site's messages
+ * and re-signed the whole chain, which the chain alone cannot.
  */
 import { readFileSync } from 'node:fs';
 import { AUDIT_MESSAGE_ACCEPTED, decodePublicKey, verifyAuditLog, type AuditVerdict } from '@cohortfl/identity';
@@ -25,6 +27,8 @@ export interface VerifyAuditFileOptions {
   siteRecords?: boolean;
   /** The site's own public key: the site signatures the log carries must verify with it. */
   sitePublicKey?: Uint8Array;
+  /** See VerifyAuditOptions.sealGraceMs (default AUDIT_SEAL_GRACE_MS). */
+  sealGraceMs?: number;
 }
 
 export function verifyAuditFile(
@@ -38,6 +42,7 @@ export function verifyAuditFile(
     coordinatorPublicKey: decodePublicKey(config.coordinator.publicKey),
     // The coordinator seals every export: a log without its seal was cut short.
     requireExportSeal: true,
+    ...(options.sealGraceMs === undefined ? {} : { sealGraceMs: options.sealGraceMs }),
     ...(records ? { site: config.site, siteRecords: auditRecords(records.records), ...(options.sitePublicKey ? { sitePublicKey: options.sitePublicKey } : {}) } : {}),
   });
   return { verdict, siteEntries: countSiteEntries(json, config.site), ...(records ? { records } : {}) };

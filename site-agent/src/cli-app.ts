@@ -5,15 +5,18 @@
  *   check  --config <file> --task <file> validate config, policy, key and data against a task, offline
  *   run    --config <file>               connect, authenticate, take part in rounds until a signal
  *   audit verify <file> --config <file>  check a coordinator audit log's chain, signatures and this site's entries
+ *   audit evidence --config <file> --out <file>  export this site's record of coordinator-signed messages
+ *   audit compare <file...> [--config <file>]    compare sites' records: forged signatures, equivocation
  * Exit codes follow the CohortError catalog (`exitCodeFor`); usage errors are CONFIG_INVALID (2).
  */
 import yargs from 'yargs';
-import { readKeyFile } from '@cohortfl/identity';
+import { AUDIT_SEAL_GRACE_MS, readKeyFile } from '@cohortfl/identity';
 import { ERROR_CODES, exitCodeFor, isCohortError } from '@cohortfl/wire';
 import { startSiteAgent } from './agent.js';
-import { printAuditReport } from './audit-report.js';
+import { printAuditReport, printComparison } from './audit-report.js';
 import { verifyAuditFile } from './audit-verify.js';
 import { checkSite } from './check.js';
+import { compareEvidence, coordinatorKeyOf, evidenceBundle, ownEvidence, readEvidenceFile, writeEvidenceFile } from './evidence.js';
 import { loadSiteConfig } from './config.js';
 import { keygen } from './keygen.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
@@ -108,15 +111,60 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
                 type: 'boolean',
                 default: true,
                 describe: "Check the entries naming this site against <stateDir>/signed-messages.jsonl (--no-site-records: chain and signatures only)",
+              })
+              .option('seal-grace', {
+                type: 'number',
+                default: AUDIT_SEAL_GRACE_MS / 1000,
+                describe: 'Seconds before the export seal after which a message this site signed may still have been in transit: missing from the log, it is a note, not a problem',
               }),
           (argv) => {
             const config = loadSiteConfig(argv.config);
             // The site's own key: the site signatures the coordinator logged must verify with it.
             const sitePublicKey = readKeyFile(config.keyFile).publicKey;
-            printAuditReport(argv.file, config.site, verifyAuditFile(argv.file, config, { siteRecords: argv['site-records'], sitePublicKey }), io);
+            const grace = argv['seal-grace'];
+            if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--seal-grace must be a number of seconds ≥ 0, got ${String(grace)}`);
+            const options = { siteRecords: argv['site-records'], sitePublicKey, sealGraceMs: Math.round(grace * 1000) };
+            printAuditReport(argv.file, config.site, verifyAuditFile(argv.file, config, options), io);
           },
         )
-        .demandCommand(1, 'Give an audit command: verify'),
+        .command(
+          'evidence',
+          "Export this site's record of the coordinator-signed messages it acted on (<stateDir>/coordinator-messages.jsonl), for another site's audit compare",
+          (v) =>
+            v
+              .option('config', { type: 'string', demandOption: true, describe: 'Site config file (JSON): site, coordinator.publicKey and stateDir are used' })
+              .option('out', { type: 'string', demandOption: true, describe: 'Evidence file to write (never overwritten)' }),
+          (argv) => {
+            const config = loadSiteConfig(argv.config);
+            const { bundle, damaged } = evidenceBundle(config.site, config.coordinator.publicKey, config.stateDir);
+            for (const line of damaged) io.err(`warning: ${line}`);
+            writeEvidenceFile(argv.out, bundle);
+            io.out(`wrote ${bundle.records.length} coordinator-signed records of ${config.site} to ${argv.out}; anyone with the coordinator's public key can check them`);
+          },
+        )
+        .command(
+          'compare <files..>',
+          "Compare several sites' records of coordinator-signed messages (from audit evidence): every signature must verify with the pinned coordinator key, and every site must have been sent the same message for each signed step",
+          (v) =>
+            v
+              .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Evidence files from cohort-site audit evidence (other sites)' })
+              .option('config', { type: 'string', describe: "Site config file (JSON): the pinned coordinator key, and this site's own records" })
+              .option('coordinator-key', { type: 'string', describe: 'The coordinator public key (ed25519:…) to check with, instead of the one pinned in --config' })
+              .option('own-records', { type: 'boolean', default: true, describe: "With --config, include this site's own <stateDir>/coordinator-messages.jsonl (--no-own-records: the files only)" }),
+          (argv) => {
+            const config = argv.config === undefined ? undefined : loadSiteConfig(argv.config);
+            const keyText = argv['coordinator-key'] ?? config?.coordinator.publicKey;
+            if (keyText === undefined) throw new UsageError('give --config (its pinned coordinator key) or --coordinator-key');
+            const sources = [
+              ...(config && argv['own-records'] ? [ownEvidence(config.site, config.stateDir)] : []),
+              ...(argv.files as string[]).map(readEvidenceFile),
+            ];
+            if (sources.length < 2) throw new UsageError('compare needs the records of at least two sites');
+            const comparison = compareEvidence(coordinatorKeyOf(keyText), sources);
+            printComparison(comparison, sources.flatMap((s) => s.damaged), io);
+          },
+        )
+        .demandCommand(1, 'Give an audit command: verify, evidence or compare'),
     )
     .demandCommand(1, 'Give a command: keygen, check, run or audit')
     .strict()

@@ -26,6 +26,7 @@ export const SITE_REJECT_REASONS = [
   'unpinned_key',
   'handshake_invalid',
   'handshake_timeout',
+  'unrecorded',
 ] as const;
 
 /** The label for a refused message's error: its wire refusal reason, else its code lowercased. */

@@ -6,7 +6,7 @@
  * policy is enforced first; rounds run one at a time, in arrival order.
  */
 import type { Logger } from 'pino';
-import { enforcePolicy, roundPrivacy, verifiedDigest, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
+import { enforcePolicy, isSignedType, roundPrivacy, verifiedDigest, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
 import { ChunkAssembler, CohortError, isCohortError, type Envelope, type EnvelopeOf, type RoundStart, type SiteMessage } from '@cohortfl/wire';
 import type { SiteMetrics } from './metrics.js';
 import { reasonOf } from './reasons.js';
@@ -33,8 +33,17 @@ export interface RoundPipelineOptions {
    * Keeps the site's own record of a signed message, durably, before it is sent
    * (signed-messages.ts); throws when it cannot, and the message is then not sent.
    */
-  /** `digest`: what the envelope's signature covers (signEnvelopeDigest), kept in the record. */
-  keepRecord(envelope: Envelope, start: RoundStart, digest: Uint8Array): void;
+  /**
+   * `digest`: what the envelope's signature covers (signEnvelopeDigest), kept in the record.
+   * `undelivered`: a second record, after the fact, that the message was never sent (its
+   * connection was gone), so an audit log without it is no sign of a deletion.
+   */
+  keepRecord(envelope: Envelope, start: RoundStart, digest: Uint8Array, undelivered?: boolean): void;
+  /**
+   * Keeps the site's record of a coordinator-signed message (coordinator-messages.ts), durably,
+   * before the site acts on it; throws when it cannot, and the site then refuses the round.
+   */
+  keepEvidence(envelope: Envelope, start: RoundStart): void;
   /** Counts, logs and answers a refused coordinator message. */
   reject(reason: string, error: CohortError, connection: number): void;
   onReply?(reply: SiteMessage, delivered: boolean): void;
@@ -101,6 +110,7 @@ export class RoundPipeline {
     options.state.replay.accept(check);
     options.state.lastRound = { taskHash: start.taskHash, round: start.round, attempt: start.attempt, phase: start.phase, at: new Date().toISOString() };
     this.persist();
+    if (!this.evidenceKept(envelope, start, receivedAt, connection)) return;
     if (this.pending) {
       options.logger.warn({ task: this.pending.start.taskHash, round: this.pending.start.round, reason: 'superseded' }, 'chunked model superseded by a newer round/start');
       this.pending = undefined;
@@ -148,14 +158,16 @@ export class RoundPipeline {
   }
 
   /**
-   * A secure aggregation step (roster, relayed shares, unmask request). The roster and the
-   * unmask request must carry the pinned coordinator's signature; the runner itself checks
-   * that the step belongs to its current secure round and refuses anything else.
+   * A secure aggregation step (roster, relayed shares, unmask request). Every signed step (the
+   * roster, the unmask request, any signed type added later) must carry the pinned coordinator's
+   * signature and is recorded before it is acted on; the runner itself checks that the step
+   * belongs to its current secure round and refuses anything else.
    */
   onSecureStep(envelope: EnvelopeOf<'secagg/roster' | 'secagg/relay' | 'secagg/survivors' | 'secagg/unmask'>, connection: number): void {
     const { options } = this;
     const body = envelope.body;
-    if (envelope.type !== 'secagg/relay' && !verifyEnvelope(options.coordinatorKey, envelope as Envelope)) {
+    const signed = isSignedType(envelope.type);
+    if (signed && !verifyEnvelope(options.coordinatorKey, envelope as Envelope)) {
       options.reject('bad_signature', new CohortError('SIGNATURE_INVALID', `${envelope.type} signature does not verify against the pinned coordinator key`), connection);
       return;
     }
@@ -165,6 +177,10 @@ export class RoundPipeline {
       return;
     }
     const receivedAt = performance.now();
+    if (signed && !this.evidenceKept(envelope as Envelope, start, receivedAt, connection)) {
+      this.secureStart = undefined;
+      return;
+    }
     this.queue = this.queue
       .then(async () => {
         const reply = await options.tasks.runnerFor(start.taskHash, replayScope(start)).handle(body);
@@ -172,6 +188,25 @@ export class RoundPipeline {
         this.answer(reply, start, receivedAt, connection);
       })
       .catch((error: unknown) => options.logger.error({ err: error, task: start.taskHash, round: start.round }, 'secure aggregation step failed'));
+  }
+
+  /**
+   * Records a coordinator-signed message before acting on it. When the record cannot be kept,
+   * the site does not act: the message is refused and the round answered with a refusal.
+   */
+  private evidenceKept(envelope: Envelope, start: RoundStart, receivedAt: number, connection: number): boolean {
+    const { options } = this;
+    try {
+      options.keepEvidence(envelope, start);
+      return true;
+    } catch (error) {
+      options.logger.error({ err: error, type: envelope.type, round: start.round }, 'coordinator message not recorded, so not acted on; refusing the round');
+      // The wire never carries the site's paths.
+      const wire = { code: 'INTERNAL' as const, message: `the site could not record the coordinator-signed ${envelope.type}, so it did not act on it` };
+      options.reject('unrecorded', new CohortError(wire.code, wire.message), connection);
+      this.answer(refusalFor(start, options.site, wire), start, receivedAt, connection);
+      return false;
+    }
   }
 
   /** Whether SiteRunner would get past the policy and the manifest check for this round. */
@@ -209,7 +244,15 @@ export class RoundPipeline {
         unrecorded = true;
         throw error;
       }
-      return options.send(envelope, connection);
+      const sent = options.send(envelope, connection);
+      if (sent === undefined) {
+        try {
+          options.keepRecord(envelope, start, digest, true);
+        } catch (error) {
+          options.logger.warn({ err: error, type: message.type, round: start.round }, 'could not record that the answer was not sent');
+        }
+      }
+      return sent;
     };
     let message = reply;
     let bytes: number | undefined;

@@ -13,6 +13,8 @@ import { startSiteAgent, type SiteAgent, type SiteAgentEvent } from './agent.js'
 import { loadSiteConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { FakeCoordinator } from './fake-coordinator.test-suite.js';
+import { coordinatorMessagesPath, readCoordinatorMessages } from './coordinator-messages.js';
+import { recordVerifies } from './evidence.js';
 import { readSignedMessages, signedMessagesPath } from './signed-messages.js';
 import { removeTempDirs, siteFolder, tinyTask, type SiteFolder } from './site-fixtures.test-suite.js';
 
@@ -285,6 +287,42 @@ describe('site agent session', () => {
     await fake.nextMessage(isReply('update/submit', 9), 'update for round 9');
     // Frames arrive in order: nothing for round 8 came before round 9's answer.
     expect(fake.messages().filter((e) => (e.body as { round?: number }).round === 8 && e.type !== 'round/start')).toEqual([]);
+  });
+
+  it('does not act on a coordinator-signed message it cannot record: the round is refused', async () => {
+    const path = coordinatorMessagesPath(join(folder.dir, 'state'));
+    renameSync(path, `${path}.aside`);
+    mkdirSync(path);
+    const before = await metric(agent.metrics, 'cohort_messages_rejected_total', { reason: 'unrecorded' });
+    try {
+      fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 10, attempt: 1, phase: 'train', cohort, weights }));
+      const refusal = await fake.nextMessage(isReply('round/refuse', 10), 'refusal of round 10');
+      expect((refusal.body as RoundRefuse).error).toEqual({ code: 'INTERNAL', message: 'the site could not record the coordinator-signed round/start, so it did not act on it' });
+    } finally {
+      rmdirSync(path);
+      renameSync(`${path}.aside`, path);
+    }
+    expect(await metric(agent.metrics, 'cohort_messages_rejected_total', { reason: 'unrecorded' })).toBe(before + 1);
+    expect(fake.messages().filter(isReply('update/submit', 10))).toEqual([]);
+  });
+
+  it('kept a self-verifying record of every coordinator-signed message it acted on', () => {
+    const state = join(folder.dir, 'state');
+    expect(statSync(coordinatorMessagesPath(state)).mode & 0o777).toBe(0o600);
+    const { records, damaged } = readCoordinatorMessages(state);
+    expect(damaged).toEqual([]);
+    expect(records.length).toBeGreaterThan(5);
+    for (const r of records) {
+      expect(r).toMatchObject({ site: SITE, type: 'round/start', context: { site: 'coordinator' } });
+      // Checkable offline with the coordinator's key alone, and with no other key.
+      expect(recordVerifies(coordinator.publicKey, r)).toBe(true);
+      expect(recordVerifies(rogue.publicKey, r)).toBe(false);
+      // Small: digests and a signature, never the weights.
+      expect(JSON.stringify(r).length).toBeLessThan(2000);
+    }
+    // Every record verifies with the coordinator key (above): the forged round/start was refused, not recorded.
+    expect(records.some((r) => r.context.taskHash === tiny.hash && r.round === 2 && r.context.phase === 'train')).toBe(true);
+    expect(records.find((r) => r.run === 'run-2')).toBeDefined();
   });
 
   it('kept a record of every signed message it sent, with the digest the coordinator computes', () => {

@@ -48,7 +48,11 @@ describe('signed-message record', () => {
     expect(lines[2]).toBe('');
     expect(Object.keys(JSON.parse(lines[0]!) as object)).toEqual(['at', 'run', 'type', 'round', 'attempt', 'phase', 'digest']);
     expect(readSignedMessages(dir)).toEqual({ path, records: [record(1), record(2, 'd'.repeat(128))], damaged: [] });
-    expect(auditRecords([record(1)])).toEqual([{ run: 4, type: 'eval/result', round: 1, attempt: 1, phase: 'evaluate', digest: 'c'.repeat(128) }]);
+    expect(auditRecords([record(1)])).toEqual([{ at: 1_700_000_000_001, run: 4, type: 'eval/result', round: 1, attempt: 1, phase: 'evaluate', digest: 'c'.repeat(128) }]);
+    // The marker that a recorded message was never sent reads back and reaches the verifier.
+    appendSignedMessage(dir, { ...record(2, 'd'.repeat(128)), undelivered: true });
+    expect(readSignedMessages(dir).records.at(-1)).toEqual({ ...record(2, 'd'.repeat(128)), undelivered: true });
+    expect(auditRecords(readSignedMessages(dir).records).at(-1)).toMatchObject({ digest: 'd'.repeat(128), undelivered: true });
   });
 
   it('tightens a file others could write to 0600 on the next append', () => {

@@ -1,18 +1,18 @@
 /**
  * The site's own record of every message it signed: `<stateDir>/signed-messages.jsonl`,
  * one JSON line `{ at, run, type, round, attempt, phase, digest }` per message, appended
- * and fsynced BEFORE the message is sent. `cohort-site audit verify` checks the
+ * and fsynced BEFORE the message is sent (and, when the send then finds its connection gone,
+ * the same line again with `undelivered: true`). `cohort-site audit verify` checks the
  * coordinator's audit log against it. A crash mid-append leaves a torn last line: it is
  * terminated on the next append (never rewritten: the file only grows) and reported,
- * not fatal, on read; that message was never sent.
+ * not fatal, on read; that message was never sent (record-file.ts).
  */
-import { closeSync, fstatSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { auditDigestHex, signingDigest, type SiteAuditRecord } from '@cohortfl/identity';
 import { signingContext } from '@cohortfl/protocol';
-import { CohortError, encodeBody, type Envelope, type RoundStart } from '@cohortfl/wire';
-import { syncDir } from './atomic-file.js';
+import { encodeBody, type Envelope, type RoundStart } from '@cohortfl/wire';
+import { appendRecordLine, readRecordLines, type RecordLines } from './record-file.js';
 
 export const SIGNED_MESSAGES_FILE = 'signed-messages.jsonl';
 
@@ -27,14 +27,14 @@ export interface SignedMessageRecord {
   phase: string;
   /** auditDigestHex(signingDigest(signingContext(envelope), encodeBody(body))): what the coordinator logs. */
   digest: string;
+  /**
+   * Present on a second line for the same message, written after the send found its connection
+   * gone: the message never left, so `audit verify` does not expect the log to show it.
+   */
+  undelivered?: true;
 }
 
-export interface SignedMessages {
-  path: string;
-  records: SignedMessageRecord[];
-  /** Lines that are not records (a crash mid-write, or damage), each naming its line number. */
-  damaged: string[];
-}
+export type SignedMessages = RecordLines<SignedMessageRecord>;
 
 const recordSchema = z.strictObject({
   at: z.number().int(),
@@ -44,6 +44,7 @@ const recordSchema = z.strictObject({
   attempt: z.number().int().min(0),
   phase: z.string().min(1),
   digest: z.string().regex(/^[0-9a-f]{128}$/),
+  undelivered: z.literal(true).optional(),
 });
 
 export function signedMessagesPath(stateDir: string): string {
@@ -70,73 +71,19 @@ export function recordOf(envelope: Envelope, run: number | string | null, at = D
  * Throws DATA_INVALID when it cannot: the caller must then not send the message.
  */
 export function appendSignedMessage(stateDir: string, record: SignedMessageRecord): void {
-  const path = signedMessagesPath(stateDir);
-  try {
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const fd = openSync(path, 'a+', 0o600);
-    try {
-      const stat = fstatSync(fd);
-      // The record is not secret, but only this site may add to it.
-      if ((stat.mode & 0o077) !== 0) fchmodSync(fd, 0o600);
-      const line = `${endsTorn(fd, stat.size) ? '\n' : ''}${JSON.stringify(record)}\n`;
-      const bytes = Buffer.from(line, 'utf8');
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written);
-      fsyncSync(fd);
-      if (stat.size === 0) syncDir(stateDir);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new CohortError('DATA_INVALID', `cannot record the signed message in ${path}: ${why}`, { cause: error });
-  }
-}
-
-/** Whether a non-empty file lacks its final newline (a crash cut the last append short). */
-function endsTorn(fd: number, size: number): boolean {
-  if (size === 0) return false;
-  const last = Buffer.alloc(1);
-  readSync(fd, last, 0, 1, size - 1);
-  return last[0] !== 0x0a;
+  appendRecordLine(stateDir, signedMessagesPath(stateDir), record, 'the signed message');
 }
 
 /** Reads every record; throws NOT_FOUND when there is no file, DATA_INVALID when it cannot be read. */
 export function readSignedMessages(stateDir: string): SignedMessages {
   const path = signedMessagesPath(stateDir);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CohortError('NOT_FOUND', `no record of signed messages at ${path}`, { cause: error });
-    throw new CohortError('DATA_INVALID', `cannot read ${path}: ${code ?? (error as Error).message}`, { cause: error });
-  }
-  const lines = text.split('\n');
-  const complete = text.endsWith('\n') || text.length === 0;
-  if (complete) lines.pop();
-  const records: SignedMessageRecord[] = [];
-  const damaged: string[] = [];
-  lines.forEach((line, i) => {
-    const last = i === lines.length - 1 && !complete;
-    const parsed = parseLine(line);
-    if (parsed) records.push(parsed);
-    else if (last) damaged.push(`${path} line ${i + 1}: torn record (the agent stopped while writing it; that message was not sent)`);
-    else damaged.push(`${path} line ${i + 1}: not a record (${line.length === 0 ? 'empty' : 'cut short or damaged'}); ignored`);
-  });
-  return { path, records, damaged };
-}
-
-function parseLine(line: string): SignedMessageRecord | undefined {
-  try {
-    const parsed = recordSchema.safeParse(JSON.parse(line));
+  return readRecordLines(path, (value) => {
+    const parsed = recordSchema.safeParse(value);
     return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  }, `no record of signed messages at ${path}`, 'the agent stopped while writing it; that message was not sent');
 }
 
 /** The records in the shape `verifyAuditLog` matches. */
 export function auditRecords(records: readonly SignedMessageRecord[]): SiteAuditRecord[] {
-  return records.map(({ run, type, round, attempt, phase, digest }) => ({ run, type, round, attempt, phase, digest }));
+  return records.map(({ at, run, type, round, attempt, phase, digest, undelivered }) => ({ at, run, type, round, attempt, phase, digest, ...(undelivered ? { undelivered } : {}) }));
 }

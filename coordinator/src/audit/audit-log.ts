@@ -1,5 +1,5 @@
 /** Appending to and exporting the coordinator's signed, hash-chained audit log (README: "Audit log"). */
-import { AUDIT_EXPORTED, AUDIT_FORMAT, AUDIT_MESSAGE_ACCEPTED, encodePublicKey, signAuditEntry, type AuditEntry, type AuditLog, type Identity } from '@cohortfl/identity';
+import { AUDIT_EXPORTED, AUDIT_FORMAT, AUDIT_MESSAGE_ACCEPTED, AUDIT_MESSAGE_REFUSED, encodePublicKey, signAuditEntry, type AuditEntry, type AuditLog, type Identity } from '@cohortfl/identity';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';
 
@@ -13,7 +13,7 @@ export const AUDIT_KINDS = {
   ROUND_STARTED: 'round.started',
   ROUND_COMPLETED: 'round.completed',
   MESSAGE_ACCEPTED: AUDIT_MESSAGE_ACCEPTED,
-  MESSAGE_REFUSED: 'message.refused',
+  MESSAGE_REFUSED: AUDIT_MESSAGE_REFUSED,
   PRIVACY_REPORTED: 'privacy.reported',
   AUDIT_EXPORTED,
 } as const;

@@ -166,6 +166,35 @@ describe('audit chain', () => {
       ]);
     });
 
+    it('fails a log sealed well after a record it lacks; a later record, a refused one and an unsent one stay notes', () => {
+      const sealed = (at: number) => {
+        const log = chain(coordinator.secretKey, [{ kind: 'audit.exported', site: null, data: { entries: 5 } }]);
+        // Re-sign the seal at the given time.
+        const last = log.entries.pop()!;
+        log.entries.push(signAuditEntry(coordinator.secretKey, { seq: last.seq, at, kind: last.kind, site: last.site, data: last.data, prevHash: last.prevHash }));
+        return log;
+      };
+      const gone = { run: 1, type: 'eval/result', round: 1, attempt: 1, phase: 'evaluate', digest: '5e'.repeat(64), at: 10_000 };
+      const options = { site: 'hospital-a', requireExportSeal: true };
+      expect(problemsOf(sealed(10_000 + 60_001), { ...options, siteRecords: [mine, gone] })).toEqual([
+        `hospital-a signed run 1 eval/result round 1 attempt 1 (evaluate) (digest 5e5e5e5e5e5e5e5e…) at ${new Date(10_000).toISOString()}, before the export seal at ${new Date(70_001).toISOString()}, ` +
+          'but the log has no entry for it: the coordinator left it out or deleted it and re-signed the chain (or it was lost in transit)',
+      ]);
+      // Within the grace period (default 60 s) of the seal, or with a wider one: a note.
+      expect(verify(sealed(10_000 + 60_000), { ...options, siteRecords: [mine, gone] })).toMatchObject({ ok: true, notes: [expect.stringMatching(/signed after this export was sealed \(or within its grace period\)$/)] });
+      expect(verify(sealed(10_000 + 60_001), { ...options, siteRecords: [mine, gone], sealGraceMs: 120_000 }).ok).toBe(true);
+      // Known never sent: the site recorded that after the send found its connection gone.
+      expect(verify(sealed(99_999_999), { ...options, siteRecords: [mine, gone, { ...gone, undelivered: true }] })).toMatchObject({
+        ok: true,
+        notes: [expect.stringMatching(/\(digest 5e5e5e5e5e5e5e5e…\) but never sent it \(its connection was gone\)/)],
+      });
+      // A record without a time cannot be placed before the seal.
+      const { at: _at, ...timeless } = gone;
+      expect(verify(sealed(99_999_999), { ...options, siteRecords: [mine, timeless] }).ok).toBe(true);
+      // The marker only excuses the digest it names.
+      expect(verify(sealed(99_999_999), { ...options, siteRecords: [mine, gone, { ...gone, digest: '00'.repeat(64), undelivered: true }] }).ok).toBe(false);
+    });
+
     it('keeps the same round and attempt of two runs apart', () => {
       const run2 = { ...mine, run: 2, digest: '77'.repeat(64) };
       const log = chain(coordinator.secretKey, [accepted({ ...run2 })]);

@@ -43,6 +43,18 @@ export const AUDIT_MESSAGE_ACCEPTED = 'message.accepted';
  * the rest: entries cut off the end of an exported log take the seal with them.
  */
 export const AUDIT_EXPORTED = 'audit.exported';
+/**
+ * The entry kind the coordinator logs for each site message it refused. When the refusal came
+ * after the signature check, `data` also names the message (run, type, round, attempt, phase,
+ * digest): the coordinator received it, so it is not missing from the log.
+ */
+export const AUDIT_MESSAGE_REFUSED = 'message.refused';
+/**
+ * How long before the export seal a site's message must have been signed for its absence from
+ * the log to be a problem rather than a note: it covers the message's time in transit and the
+ * difference between the site's and the coordinator's clocks.
+ */
+export const AUDIT_SEAL_GRACE_MS = 60_000;
 
 /** What a site kept of a message it signed. */
 export interface SiteAuditRecord {
@@ -56,6 +68,17 @@ export interface SiteAuditRecord {
   phase?: string;
   /** Hex of signingDigest(context, body bytes), as the replay guard computes it. */
   digest: string;
+  /**
+   * When the site signed it (milliseconds since the epoch, the site's clock). A record signed
+   * before the export seal (less AUDIT_SEAL_GRACE_MS) that the log lacks is a problem; without
+   * a time it can only be a note.
+   */
+  at?: number;
+  /**
+   * A marker, not a message: the site recorded the message with this digest and then knew it
+   * was never sent (its connection was gone), so the log cannot be expected to show it.
+   */
+  undelivered?: boolean;
 }
 
 export interface VerifyAuditOptions {
@@ -67,11 +90,15 @@ export interface VerifyAuditOptions {
   sitePublicKey?: Uint8Array;
   /** The log must end with the coordinator's export seal (AUDIT_EXPORTED) counting every entry before it. */
   requireExportSeal?: boolean;
+  /** Overrides AUDIT_SEAL_GRACE_MS (milliseconds, ≥ 0). */
+  sealGraceMs?: number;
 }
 
 /**
- * `problems` fail the log; `notes` (only with site records) are informational: messages
- * the site signed that the log does not show (lost in transit, refused, or sent after the export).
+ * `problems` fail the log; `notes` (only with site records) are informational: messages the
+ * site signed that the log does not show but cannot be held against it (signed after the
+ * export seal or too close to it, known never sent, or a log without a seal), and messages
+ * the log shows the coordinator refused.
  */
 export type AuditVerdict =
   | { ok: true; entries: AuditEntry[]; notes?: string[] }
@@ -158,7 +185,7 @@ function verifyUnsafe(json: unknown, options: VerifyAuditOptions): AuditVerdict 
   if (options.requireExportSeal) problems.push(...sealProblems(entries));
   let notes: string[] | undefined;
   if (options.site !== undefined && options.siteRecords) {
-    const site = matchSiteRecords(entries, options.site, options.siteRecords, options.sitePublicKey);
+    const site = matchSiteRecords(entries, options.site, options.siteRecords, options);
     problems.push(...site.problems);
     notes = site.notes;
   }
@@ -221,15 +248,29 @@ const sameMessage = (r: SiteAuditRecord, m: LoggedMessage): boolean =>
  * Every accepted message the log attributes to `site` must be one the site signed: a record
  * with the same run, type, round and attempt and the same digest. A site may hold several
  * records for one of them (e.g. a refusal of a replayed round/start beside its answer); any
- * may match. Records no entry matches become notes, not problems.
+ * may match. A record no entry accounts for (accepted, or refused after its signature was
+ * checked) is a problem when the site signed it well before the export seal: the coordinator
+ * left it out or deleted it, and re-signed the chain. Later records, records the site knows it
+ * never sent, and every record of a log without a seal are notes.
  */
-function matchSiteRecords(entries: unknown[], site: string, records: readonly SiteAuditRecord[], sitePublicKey?: Uint8Array): { problems: string[]; notes: string[] } {
+function matchSiteRecords(entries: unknown[], site: string, records: readonly SiteAuditRecord[], options: VerifyAuditOptions): { problems: string[]; notes: string[] } {
+  const { sitePublicKey } = options;
   const problems: string[] = [];
+  const notes: string[] = [];
   const matched = new Set<SiteAuditRecord>();
+  const messages = records.filter((r) => r.undelivered !== true);
+  const undelivered = new Set(records.filter((r) => r.undelivered === true).map((r) => r.digest));
+  const refused = new Map<string, string>();
   for (const raw of entries) {
     if (typeof raw !== 'object' || raw === null) continue;
     const e = raw as Partial<AuditEntry>;
-    if (e.site !== site || e.kind !== AUDIT_MESSAGE_ACCEPTED) continue;
+    if (e.site !== site) continue;
+    if (e.kind === AUDIT_MESSAGE_REFUSED) {
+      const named = loggedMessage(e.data);
+      if (named) refused.set(named.digest, `seq ${String(e.seq)}`);
+      continue;
+    }
+    if (e.kind !== AUDIT_MESSAGE_ACCEPTED) continue;
     const at = `seq ${String(e.seq)}`;
     const logged = loggedMessage(e.data);
     if (!logged) {
@@ -239,7 +280,7 @@ function matchSiteRecords(entries: unknown[], site: string, records: readonly Si
     if (sitePublicKey && logged.sig !== undefined && !siteSignatureVerifies(sitePublicKey, logged)) {
       problems.push(`${at}: ${describeMessage(logged)} of ${site}: the logged site signature does not verify over the logged digest with ${site}'s key`);
     }
-    const candidates = records.filter((r) => sameMessage(r, logged));
+    const candidates = messages.filter((r) => sameMessage(r, logged));
     const mine = candidates.find((r) => r.digest === logged.digest && !matched.has(r)) ?? candidates.find((r) => r.digest === logged.digest);
     if (mine && matched.has(mine)) {
       // The replay guard accepts a message once: a second acceptance is an invented entry.
@@ -256,10 +297,38 @@ function matchSiteRecords(entries: unknown[], site: string, records: readonly Si
         : `${at}: ${describeMessage(logged)} of ${site}: the log has digest ${logged.digest}, but ${site} signed ${candidates.map((r) => r.digest).join(' or ')}`,
     );
   }
-  const notes = records
-    .filter((r) => !matched.has(r))
-    .map((r) => `${site} signed ${describeMessage({ ...r, phase: r.phase })} (digest ${String(r.digest).slice(0, 16)}…) but the log has no entry for it: lost in transit, refused by the coordinator, or sent after this export`);
+  const seal = sealTime(entries);
+  const grace = options.sealGraceMs ?? AUDIT_SEAL_GRACE_MS;
+  for (const r of messages) {
+    if (matched.has(r)) continue;
+    const what = `${site} signed ${describeMessage({ ...r, phase: r.phase })} (digest ${String(r.digest).slice(0, 16)}…)`;
+    const refusedAt = refused.get(r.digest);
+    if (refusedAt !== undefined) {
+      notes.push(`${what}: the coordinator received it and refused it (${refusedAt})`);
+    } else if (undelivered.has(r.digest)) {
+      notes.push(`${what} but never sent it (its connection was gone); the log has no entry for it`);
+    } else if (seal !== undefined && r.at !== undefined && r.at < seal - grace) {
+      problems.push(
+        `${what} at ${isoTime(r.at)}, before the export seal at ${isoTime(seal)}, but the log has no entry for it: ` +
+          'the coordinator left it out or deleted it and re-signed the chain (or it was lost in transit)',
+      );
+    } else {
+      const why = seal === undefined || r.at === undefined ? 'lost in transit, refused by the coordinator, or sent after this export' : 'signed after this export was sealed (or within its grace period)';
+      notes.push(`${what} but the log has no entry for it: ${why}`);
+    }
+  }
   return { problems, notes };
+}
+
+/** The time of the export seal the log ends with, when it ends with one. */
+function sealTime(entries: unknown[]): number | undefined {
+  const last = entries.at(-1) as Partial<AuditEntry> | undefined;
+  return last && typeof last === 'object' && last.kind === AUDIT_EXPORTED && Number.isSafeInteger(last.at) ? last.at : undefined;
+}
+
+function isoTime(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
 }
 
 /** Truncating the tail removes the seal; a seal from an earlier export counts fewer entries than precede it. */

@@ -2,7 +2,7 @@ export { generateIdentity, identityFromSeed, encodePublicKey, decodePublicKey, f
 export type { Identity } from './keys.js';
 export { writeKeyFile, readKeyFile, KEY_FILE_FORMAT } from './key-file.js';
 export type { WriteKeyFileOptions } from './key-file.js';
-export { SIGN_DOMAINS, SIGNATURE_TAG, signingDigest } from './sign-context.js';
+export { SIGN_DOMAINS, SIGNATURE_TAG, payloadHash, signingDigest, signingDigestFromPayloadHash } from './sign-context.js';
 export type { SignContext, SignDomain, SigningDigest } from './sign-context.js';
 export { signDigest, signPayload, verifyDigest, verifyPayload } from './signature.js';
 export { createChallenge, signChallenge, verifyChallenge } from './challenge.js';
@@ -10,5 +10,5 @@ export type { ChallengeInput } from './challenge.js';
 export { ReplayGuard } from './replay-guard.js';
 export type { ReplayCheck, ReplayGuardOptions, ReplayGuardState, ReplayEntryState, ReplayReason, ReplayVerdict } from './replay-guard.js';
 export { constantTimeEqual, generateToken, hashAdminToken, verifyAdminToken } from './tokens.js';
-export { AUDIT_EXPORTED, AUDIT_FORMAT, AUDIT_GENESIS_HASH, AUDIT_MESSAGE_ACCEPTED, auditDigestHex, auditEntryHash, signAuditEntry, verifyAuditLog } from './audit-chain.js';
+export { AUDIT_EXPORTED, AUDIT_FORMAT, AUDIT_GENESIS_HASH, AUDIT_MESSAGE_ACCEPTED, AUDIT_MESSAGE_REFUSED, AUDIT_SEAL_GRACE_MS, auditDigestHex, auditEntryHash, signAuditEntry, verifyAuditLog } from './audit-chain.js';
 export type { AuditEntry, AuditFields, AuditLog, AuditVerdict, SiteAuditRecord, VerifyAuditOptions } from './audit-chain.js';

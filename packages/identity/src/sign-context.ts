@@ -64,8 +64,30 @@ export type SigningDigest = Uint8Array & { readonly [SIGNING_DIGEST]: true };
 /** The bytes the digest hashes (small: the payload enters as its own SHA-512). Internal. */
 export function signingPreimage(context: SignContext, payload: Uint8Array): Uint8Array {
   if (!isBytes(payload)) throw invalid('payload must be a Uint8Array');
+  return preimageOf(context, payloadHash(payload));
+}
+
+/** SHA-512 of a payload: the form in which the payload enters the signing digest. */
+export function payloadHash(payload: Uint8Array): Uint8Array {
+  if (!isBytes(payload)) throw invalid('payload must be a Uint8Array');
+  return new Uint8Array(createHash('sha512').update(payload).digest());
+}
+
+/**
+ * `signingDigest(context, payload)` from the payload's SHA-512 (`payloadHash`) instead of the
+ * payload: a record that keeps the 64-byte hash of a signed message and its signature can be
+ * checked later without the message. Throws MESSAGE_INVALID on a bad context or hash length.
+ */
+export function signingDigestFromPayloadHash(context: SignContext, hash: Uint8Array): SigningDigest {
+  if (!isBytes(hash, PAYLOAD_HASH_BYTES)) throw invalid(`a payload hash is ${PAYLOAD_HASH_BYTES} bytes (SHA-512)`);
+  return new Uint8Array(createHash('sha512').update(preimageOf(context, hash)).digest()) as SigningDigest;
+}
+
+const PAYLOAD_HASH_BYTES = 64;
+
+function preimageOf(context: SignContext, hash: Uint8Array): Uint8Array {
   const fields = encodeContext(context);
-  fields.push(new Uint8Array(createHash('sha512').update(payload).digest()));
+  fields.push(hash);
   return concatBytes([SIGNATURE_TAG, ...fields.flatMap((field) => [u32(field.length), field])]);
 }
 
