@@ -234,5 +234,5 @@ if (secure.length > 0) {
   aims.push(`bytes up per site with secure aggregation ≤ 1.05 × 4P (Flower: 2.0 ×): at most ${fmtX(worst)}, ${verdict(worst <= 1.05)}`);
 }
 if (aims.length > 0) console.log(`\nOur aims against Flower:\n${aims.map((a) => `- ${a}`).join('\n')}`);
-console.log('\nSecure aggregation: full graph (every site shares with every other), threshold a strict majority; site-level DP:');
+console.log('\nSecure aggregation: full graph (every site shares with every other), threshold the least that tolerates one colluding site (2t > n + 1), with the consistency step; site-level DP:');
 console.log('σ = 1, clip 1, distributed discrete Gaussian noise added by each site, and a privacy budget in every site\'s policy.');
