@@ -22,6 +22,7 @@ import { appendSignedMessage, recordOf, runOf } from './signed-messages.js';
 import { SiteBudget } from './site-budget.js';
 import { StateStore } from './state-store.js';
 import { isApproved, TaskRegistry } from './task-registry.js';
+import { loadEvaluationGuard } from './evaluation-record.js';
 
 export type SiteAgentEvent =
   | { kind: 'metrics'; url: string }
@@ -95,6 +96,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     logger,
     identitySecretKey: identity.secretKey,
     ...(budget ? { privacy: budget.privacy } : {}),
+    evaluations: loadEvaluationGuard(config.stateDir, { logger, metrics }),
     ...(options.work ? { work: options.work } : {}),
   });
 

@@ -24,7 +24,17 @@ export const policySchema = z.strictObject({
   acceptTasks: z.boolean(),
   approvedTaskHashes: z.array(z.string().regex(SHA256_HEX_PATTERN, 'must be a task hash: 64 lowercase hex characters')),
   minCohortSize: z.int().min(1).max(LIMITS.COHORT_MAX),
+  /**
+   * Smallest subgroup × label cell whose evaluation statistics leave the site; absent: 10
+   * (protocol DEFAULT_MIN_CELL_SIZE). Disclosure-control rules in common use take 5 to 11.
+   */
+  minCellSize: z.int().min(1, 'must be ≥ 1').max(1_000_000).optional(),
+  /** Discrete Gaussian noise (σ in counts) on every released evaluation count, charged to `privacy`. */
+  evaluationNoise: z.strictObject({ sigma: z.number().min(1, 'must be ≥ 1 count').max(1_000_000).finite('must be a finite number') }).optional(),
   privacy: privacyBudgetSchema.optional(),
+}).refine((p) => p.evaluationNoise === undefined || p.privacy !== undefined, {
+  message: 'evaluationNoise needs a privacy budget (privacy) to charge each noised evaluation to',
+  path: ['evaluationNoise'],
 });
 
 export type PrivacyBudget = z.infer<typeof privacyBudgetSchema>;
