@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { auditDigestHex, decodePublicKey, encodePublicKey, generateIdentity, signingDigest } from '@cohortfl/identity';
 import { initialWeights } from '@cohortfl/ml';
 import { isSignedType, signingContext, verifyEnvelope } from '@cohortfl/protocol';
-import { createEnvelope, encodeBody, splitIntoChunks, type Envelope, type EvalResult, type RoundRefuse, type UpdateSubmit } from '@cohortfl/wire';
+import { createEnvelope, hashWeights, encodeBody, splitIntoChunks, type Envelope, type EvalResult, type RoundRefuse, type UpdateSubmit } from '@cohortfl/wire';
 import { startSiteAgent, type SiteAgent, type SiteAgentEvent } from './agent.js';
 import { loadSiteConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -100,7 +100,7 @@ describe('site agent session', () => {
     expect(update.update.some((v) => v !== 0)).toBe(true);
     expect(update.numExamples).toBeGreaterThan(10);
 
-    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 1, attempt: 1, phase: 'evaluate', cohort, weights }));
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 1, attempt: 1, phase: 'evaluate', cohort, weights, config: { modelHash: hashWeights(weights) } }));
     const evalEnv = await fake.nextMessage(isReply('eval/result', 1), 'eval result for round 1');
     expect(verifyEnvelope(sitePublicKey(), evalEnv)).toBe(true);
     expect(Object.keys((evalEnv.body as EvalResult).metrics)).toEqual(expect.arrayContaining(['loss', 'accuracy']));

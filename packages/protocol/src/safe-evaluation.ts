@@ -1,14 +1,14 @@
 /**
  * What a site releases from an evaluation, decided by the hospital's policy alone:
  *
- * - Small cells. A subgroup value is released only when both of its label cells
- *   (positives, negatives) hold at least `minCellSize` records; otherwise the whole
- *   value is suppressed (one label's count would follow from the other's and the
- *   value's size). Per column, the suppressed values together must also hold at least
- *   `minCellSize` records of each label, else the overall counts minus the released
+ * - Small cells. A subgroup value is released only when neither of its label cells
+ *   (positives, negatives) holds 1 to `minCellSize` − 1 records (an empty cell is not a
+ *   small one, as in the common rules); otherwise the whole value is suppressed (one label's count would follow from the other's and the
+ *   value's size). Per column, the suppressed values together must also hold no small
+ *   label cell, else the overall counts minus the released
  *   values would give them away: further values are suppressed, smallest first, until
  *   that holds. The site's whole release is suppressed (the site refuses the evaluation)
- *   when its whole validation split has fewer than `minCellSize` records of a label.
+ *   when its whole validation split has a small label cell.
  * - No exact sums. `brierSum` is computed from the bin centres of the released counts,
  *   never from the exact scores, so it says nothing the histograms do not.
  * - Optional noise. With `noise`, every count of every released histogram gets an
@@ -87,7 +87,9 @@ export function suppressedValues(
   minCellSize: number,
   complementary = true,
 ): string[] {
-  const small = (t: { pos: number; neg: number }) => t.pos < minCellSize || t.neg < minCellSize;
+  // An empty cell is not a small one (as in the common rules): a label cell of 1 to minCellSize − 1 is.
+  const smallCell = (count: number) => count > 0 && count < minCellSize;
+  const small = (t: { pos: number; neg: number }) => smallCell(t.pos) || smallCell(t.neg);
   const withheld = new Set(Object.keys(values).filter((v) => small(values[v]!)));
   const released = () => Object.keys(values).filter((v) => !withheld.has(v));
   const residual = () => {
@@ -103,7 +105,7 @@ export function suppressedValues(
   // they too must be empty or a cell of at least minCellSize per label.
   while (complementary) {
     const r = residual();
-    if ((r.pos === 0 && r.neg === 0) || !small(r)) break;
+    if (!small(r)) break;
     const next = released().sort((a, b) => values[a]!.pos + values[a]!.neg - (values[b]!.pos + values[b]!.neg) || (a < b ? -1 : 1))[0];
     if (next === undefined) break;
     withheld.add(next);
@@ -124,7 +126,7 @@ export function releaseEvaluation(raw: EvalStatsWire, options: ReleaseOptions): 
   const cells = (c: EvalCounts) => (noise ? noised(c, noise.sigma, options.random) : c);
   const overall = finished(cells(exact.overall));
   const totals = labelTotals(overall);
-  if (totals.pos < m || totals.neg < m) {
+  if ((totals.pos > 0 && totals.pos < m) || (totals.neg > 0 && totals.neg < m)) {
     return { released: false, reason: `the validation split has fewer than ${m} records of a label (this site's minCellSize); its evaluation statistics are suppressed` };
   }
   const byGroup: EvalStats['byGroup'] = {};
