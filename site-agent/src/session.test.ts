@@ -122,6 +122,17 @@ describe('site agent session', () => {
     expect(await metric(agent.metrics, 'cohort_site_update_bytes_total')).toBeGreaterThan(weights.length * 4);
   });
 
+  it('evaluates a committed model once: another model for the same round is refused, counted and the record kept on disk', async () => {
+    const other = weights.map((w) => w + 0.5);
+    const from = fake.events.length;
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 1, attempt: 2, phase: 'evaluate', cohort, weights: other, config: { modelHash: hashWeights(other) } }));
+    const env = await fake.nextMessage((e) => isReply('round/refuse', 1)(e) && (e.body as RoundRefuse).attempt === 2, 'refusal of a second evaluation of round 1', from);
+    expect((env.body as RoundRefuse).error.code).toBe('REPLAYED');
+    expect(await metric(agent.metrics, 'cohort_messages_rejected_total', { reason: 'eval_round_repeated' })).toBe(1);
+    const record = JSON.parse(readFileSync(join(folder.dir, 'state', 'evaluated-models.json'), 'utf8')) as { evaluated: { round: number; modelHash: string }[] };
+    expect(record.evaluated).toEqual([expect.objectContaining({ round: 1, modelHash: hashWeights(weights) })]);
+  });
+
   it('refuses a round/start signed by another key, counts bad_signature and does no work for it', async () => {
     const before = await metric(agent.metrics, 'cohort_messages_rejected_total', { reason: 'bad_signature' });
     const from = fake.events.length;
