@@ -85,7 +85,9 @@ export async function createFixture(options: { secure?: boolean; secureThreshold
     const publicKey = /ed25519:[A-Za-z0-9_-]{43}/.exec(out)?.[0];
     if (!publicKey) throw new Error(`keygen printed no key: ${out}`);
     cli(COORDINATOR_CLI, ['sites', 'add', s.name, '--public-key', publicKey, '--data-dir', coordDir]);
-    writeFileSync(join(siteDir, 'policy.json'), JSON.stringify({ acceptTasks: true, approvedTaskHashes: [built.hash], minCohortSize: 2 }));
+    // Validation splits of 28 to 53 records, some with fewer than 5 positives: below any small-cell
+    // rule in use, so these fixture hospitals set it to 1 (every site answers every evaluation).
+    writeFileSync(join(siteDir, 'policy.json'), JSON.stringify({ acceptTasks: true, approvedTaskHashes: [built.hash], minCohortSize: 2, minCellSize: 1 }));
     const configFile = join(siteDir, 'site.json');
     writeFileSync(configFile, JSON.stringify({
       site: s.name,

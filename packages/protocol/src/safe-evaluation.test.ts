@@ -10,6 +10,7 @@ import { binOfScore, fromJSON, scoreHistogram, SCORE_BINS, toJSON } from '@cohor
 import { createLedger, createSeededRandom } from '@cohortfl/privacy';
 import { hashWeights, type EvalResult, type EvalStatsWire, type RoundRefuse, type RoundStart, type SiteMessage } from '@cohortfl/wire';
 import { EvaluationGuard } from './evaluation-guard.js';
+import { evaluationReport } from './evaluation-report.js';
 import { releaseEvaluation, suppressedValues } from './safe-evaluation.js';
 import { DEFAULT_MIN_CELL_SIZE, type SitePolicy } from './site-policy.js';
 import { SiteRunner, type SiteWork } from './site-runner.js';
@@ -146,6 +147,17 @@ describe('a one-patient subgroup', () => {
     const parsed = fromJSON(stats);
     expect(Object.keys(parsed.byGroup.ancestry!)).toEqual(['EUR']);
     expect(parsed.suppressed).toEqual({ ancestry: ['AFR', 'XYZ'] });
+  });
+
+  it('leaves nothing to difference when the other value would give the cell away, and the coordinator still reports', async () => {
+    const two = hospital();
+    two.ancestry.fill('EUR', 0, 99);
+    const runner = new SiteRunner({ site: 'site', policy: basePolicy, work: modelWork(two) });
+    const result = asResult(await runner.handle(evaluateStart(weights)));
+    expect(result.stats!.byGroup.ancestry).toEqual({ EUR: { pos: [], neg: [], brierSum: 0, n: 0 }, XYZ: { pos: [], neg: [], brierSum: 0, n: 0 } });
+    const report = evaluationReport([{ site: 'site', stats: result.stats! }, { site: 'other', stats: result.stats! }]);
+    expect(report!.pooled.fairness).toEqual({});
+    expect(report!.pooled.metrics.n).toBe(200);
   });
 
   it('suppresses the whole site when its validation split has a small label cell', async () => {

@@ -127,7 +127,7 @@ export function releaseEvaluation(raw: EvalStatsWire, options: ReleaseOptions): 
   const overall = finished(cells(exact.overall));
   const totals = labelTotals(overall);
   if ((totals.pos > 0 && totals.pos < m) || (totals.neg > 0 && totals.neg < m)) {
-    return { released: false, reason: `the validation split has fewer than ${m} records of a label (this site's minCellSize); its evaluation statistics are suppressed` };
+    return { released: false, reason: `the validation split has between 1 and ${m - 1} records of a label (below this site's minCellSize of ${m}); its evaluation statistics are suppressed` };
   }
   const byGroup: EvalStats['byGroup'] = {};
   const suppressed: Record<string, string[]> = {};
