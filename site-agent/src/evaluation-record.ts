@@ -43,9 +43,10 @@ export function loadEvaluationGuard(stateDir: string, options: { logger?: Logger
     return new EvaluationGuard({
       ...(record === undefined ? {} : { record }),
       onChange: (json) => writeFileAtomic(stateDir, EVALUATION_RECORD_FILE, `${JSON.stringify(json, null, 2)}\n`),
-      onRefused: (reason, error) => {
+      onCounted: (reason, error) => {
         options.metrics?.rejected.inc({ reason });
-        options.logger?.warn({ reason, code: error.code, message: error.message }, 'evaluation refused');
+        const what = reason === 'train_model_unbound' ? 'training does not continue from the model this site evaluated' : 'evaluation refused';
+        options.logger?.warn({ reason, code: error.code, message: error.message }, what);
       },
     });
   } catch (error) {

@@ -7,10 +7,13 @@
  *   - a start whose weights do not hash to the stated value, or that states none;
  *   - a model this site already evaluated for the task (in any run);
  *   - a second evaluation of a round of a run (one committed model per round);
- * and, once the site has evaluated round r, a train start of round r + 1 whose
- * weights are not that model: the evaluated model must be the one training continues
- * from, so a coordinator cannot evaluate one model and carry on with another.
- * The shell persists the record (toJSON / onChange) so a restart does not forget it.
+ * Once the site has evaluated round r, a train start of round r + 1 whose weights are
+ * not that model is counted and reported (`train_model_unbound`), not refused: a
+ * restarted coordinator legitimately retries a round after its evaluate phase, and
+ * training from the retry's model must go on. A coordinator that evaluates one model and
+ * carries on with another therefore leaves a count and a log line at every site that
+ * evaluated. The shell persists the record (toJSON / onChange) so a restart does not
+ * forget it.
  */
 import { CohortError, hashWeights, SHA256_HEX_PATTERN, type RoundStart } from '@cohortfl/wire';
 
@@ -19,7 +22,7 @@ export const EVALUATION_RECORD_FORMAT = 'cohortfl-evaluations/1' as const;
 /** Config key of the evaluate start that names the committed model's SHA-256 (hex). */
 export const MODEL_HASH_KEY = 'modelHash';
 
-/** Counted refusal reasons (labels of the site's `cohort_messages_rejected_total`). */
+/** Counted reasons (labels of the site's `cohort_messages_rejected_total`); all but `train_model_unbound` are refusals. */
 export const EVALUATION_REFUSALS = ['eval_model_unbound', 'eval_model_repeated', 'eval_round_repeated', 'train_model_unbound'] as const;
 export type EvaluationRefusal = (typeof EVALUATION_REFUSALS)[number];
 
@@ -42,8 +45,8 @@ export interface EvaluationGuardOptions {
   record?: unknown;
   /** Called with the new record after each evaluation is admitted; a throw undoes the admission. */
   onChange?: (record: EvaluationRecordJSON) => void;
-  /** Called for every refusal, so the shell can count and log it. */
-  onRefused?: (reason: EvaluationRefusal, error: CohortError) => void;
+  /** Called for every refusal and every train start that does not continue from the evaluated model, so the shell can count and log it. */
+  onCounted?: (reason: EvaluationRefusal, error: CohortError) => void;
 }
 
 /** The run a round belongs to, as the site's replay guard scopes it. */
@@ -104,19 +107,22 @@ export class EvaluationGuard {
     return stated;
   }
 
-  /** A train start right after a round this site evaluated must start from that round's model. */
-  checkTrainStart(start: RoundStart): void {
+  /**
+   * Whether a train start right after a round this site evaluated starts from that round's
+   * model; false (counted and reported, not refused) when it does not.
+   */
+  checkTrainStart(start: RoundStart): boolean {
     const scope = evaluationScope(start);
     const previous = this.evaluated.find((e) => e.scope === scope && e.round === start.round - 1);
-    if (!previous) return;
+    if (!previous) return true;
     const actual = hashWeights(start.weights);
-    if (actual !== previous.modelHash) {
-      throw this.refuse(
-        'train_model_unbound',
-        'POLICY_REFUSED',
-        `round ${start.round} trains from weights ${actual.slice(0, 16)}…, not from model ${previous.modelHash.slice(0, 16)}… this site evaluated as round ${previous.round}'s committed model`,
-      );
-    }
+    if (actual === previous.modelHash) return true;
+    this.refuse(
+      'train_model_unbound',
+      'POLICY_REFUSED',
+      `round ${start.round} trains from weights ${actual.slice(0, 16)}…, not from model ${previous.modelHash.slice(0, 16)}… this site evaluated as round ${previous.round}'s committed model (a retried round, or a coordinator evaluating one model and training another)`,
+    );
+    return false;
   }
 
   toJSON(): EvaluationRecordJSON {
@@ -126,7 +132,7 @@ export class EvaluationGuard {
   private refuse(reason: EvaluationRefusal, code: 'MESSAGE_INVALID' | 'REPLAYED' | 'POLICY_REFUSED', message: string): CohortError {
     const error = new CohortError(code, message, { details: { reason } });
     this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
-    this.options.onRefused?.(reason, error);
+    this.options.onCounted?.(reason, error);
     return error;
   }
 }

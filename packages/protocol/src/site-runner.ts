@@ -88,7 +88,7 @@ export class SiteRunner {
     try {
       this.checkStart(start);
       enforcePolicy(this.options.policy, start);
-      // Training continues from the model this site evaluated for the previous round, if it did.
+      // Training should continue from the model this site evaluated for the previous round; a mismatch is counted, not refused.
       if (start.phase === 'train') this.evaluations.checkTrainStart(start);
       if (!this.loaded) {
         await this.options.work.load();
