@@ -1,25 +1,25 @@
 /**
  * What a site releases from an evaluation, decided by the hospital's policy alone:
  *
- * - Small cells. A subgroup value is released only when neither of its label cells
- *   (positives, negatives) holds 1 to `minCellSize` − 1 records (an empty cell is not a
- *   small one, as in the common rules); otherwise the whole value is suppressed (one label's count would follow from the other's and the
- *   value's size). Per column, the suppressed values together must also hold no small
- *   label cell, else the overall counts minus the released
- *   values would give them away: further values are suppressed, smallest first, until
- *   that holds. The site's whole release is suppressed (the site refuses the evaluation)
- *   when its whole validation split has a small label cell.
+ * - Small cells. A label cell (the positives or the negatives of a subgroup value)
+ *   holding 1 to `minCellSize` − 1 records is small; an empty cell is not, as in the
+ *   common rules. A subgroup value with a small cell is suppressed whole (one label's
+ *   count would follow from the other's and the value's size). Per column, the
+ *   suppressed values together must hold no small cell either, else the overall counts
+ *   minus the released values would give them away: further values are suppressed,
+ *   smallest first, until that holds. The site's whole release is suppressed (the site
+ *   refuses the evaluation) when its whole validation split has a small label cell.
  * - No exact sums. `brierSum` is computed from the bin centres of the released counts,
  *   never from the exact scores, so it says nothing the histograms do not.
  * - Optional noise. With `noise`, every count of every released histogram gets an
  *   independent discrete Gaussian draw N_Z(0, σ²) (exact sampler, cryptographic
- *   randomness), is clamped at 0 (which biases sparse histograms upward: σ is the
- *   hospital's trade-off), and the small-cell rule is decided on the noised counts
- *   (complementary suppression is for exact counts only: noised ones do not difference
- *   to a withheld value). One record changes one count of the overall histogram and one count per
- *   group column, so the L2 sensitivity is √(1 + columns) and the release is charged as
- *   a Gaussian mechanism with noise multiplier σ/√(1 + columns) (the discrete Gaussian
- *   has the same Rényi DP bound as the continuous one, Canonne, Kamath and Steinke 2020).
+ *   randomness) and is clamped at 0 (which biases sparse histograms upward: σ is the
+ *   hospital's trade-off); the small-cell rule is decided on the noised counts, without
+ *   complementary suppression (noised counts do not difference to a withheld value).
+ *   One record changes one count of the overall histogram and one count per group
+ *   column, so the L2 sensitivity is √(1 + columns) and the release is charged as a
+ *   Gaussian mechanism with noise multiplier σ/√(1 + columns) (the discrete Gaussian
+ *   has the same Rényi DP bound as the continuous one: Canonne, Kamath and Steinke 2020).
  */
 import { binnedBrierSum, emptyCounts, fromJSON, toJSON, type EvalCounts, type EvalStats } from '@cohortfl/fairness';
 import { sampleDiscreteGaussian, type Mechanism, type RandomSource } from '@cohortfl/privacy';
