@@ -292,6 +292,7 @@ export class SiteRunner {
     const overall = metricsFromStats(fromStatsJSON(stats).overall);
     const base = noise ? Object.fromEntries(Object.entries({ auc: overall.auc, accuracy: overall.accuracy }).filter(([, v]) => Number.isFinite(v))) : out.metrics;
     const numExamples = noise ? stats.overall.n : out.numExamples;
+    if (numExamples < 1) throw new CohortError('POLICY_REFUSED', 'the noised validation counts are all zero; this evaluation is suppressed');
     return this.evalResult(start, numExamples, { ...base, ...flattenGroupAuc(stats, 64 - Object.keys(base).length) }, stats);
   }
 
