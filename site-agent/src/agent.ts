@@ -24,6 +24,7 @@ import { SiteBudget } from './site-budget.js';
 import { StateStore } from './state-store.js';
 import { fileRevealedRounds } from './revealed-rounds.js';
 import { isApproved, TaskRegistry } from './task-registry.js';
+import { loadEvaluationGuard } from './evaluation-record.js';
 
 export type SiteAgentEvent =
   | { kind: 'metrics'; url: string }
@@ -97,6 +98,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     logger,
     identitySecretKey: identity.secretKey,
     ...(budget ? { privacy: budget.privacy } : {}),
+    evaluations: loadEvaluationGuard(config.stateDir, { logger, metrics }),
     ...(options.work ? { work: options.work } : {}),
     ...(config.membership ? { membership: config.membership } : {}),
     revealed: fileRevealedRounds(config.stateDir),

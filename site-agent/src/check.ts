@@ -9,6 +9,8 @@ import { DEFAULT_COLLUDERS } from '@cohortfl/protocol';
 import { summarizeLoad } from '@cohortfl/data';
 import { inputDim } from '@cohortfl/ml';
 import { loadSiteForTask, roundPrivacyFor } from '@cohortfl/sdk';
+import { DEFAULT_MIN_CELL_SIZE, evaluationMechanism, minCellSizeOf } from '@cohortfl/protocol';
+import { evaluationRecordPath, readEvaluationRecord } from './evaluation-record.js';
 import { CohortError } from '@cohortfl/wire';
 import { loadSiteConfig, type SiteConfig } from './config.js';
 import { readManifestFile } from './manifest-file.js';
@@ -28,6 +30,8 @@ export interface CheckReport {
   validation: number;
   /** The pinned consortium: its SHA-256 and members (absent: none pinned, secure rounds are refused). */
   consortium?: { sha256: string; members: { site: string; fingerprint: string }[] };
+  /** The site's evaluation rules: the small-cell size and the noise on released counts. */
+  evaluation: { minCellSize: number; noiseSigma?: number; modelsEvaluated: number };
   /** The policy's privacy budget and what the site's ledger has spent (absent: no budget set). */
   privacy?: { epsilonMax: number; delta: number; noiseFloor: number; epsilonSpent: number; rounds: number };
   /** Lines for people (summarizeLoad and the verdicts). */
@@ -57,6 +61,7 @@ export async function checkSite(configPath: string, manifestPath: string): Promi
       ? `task ${hash} is NOT approved: the policy does not accept tasks (acceptTasks is false)`
       : `task ${hash} is NOT approved: add it to approvedTaskHashes in the policy to take part`;
   const privacy = privacyLines(config.stateDir, config.privacy, roundPrivacyFor(task) !== undefined);
+  const evaluation = evaluationLines(config, task.schema.subgroups?.length ?? 0, ds.validation.n);
   const lines = [
     `site ${config.site}: config ${config.source} is valid`,
     `key ${publicKey} (fingerprint ${print})`,
@@ -65,6 +70,7 @@ export async function checkSite(configPath: string, manifestPath: string): Promi
     policyLine,
     `minimum cohort size ${config.policy.minCohortSize}`,
     ...consortiumLines(config, task.secureAggregation.enabled),
+    ...evaluation.lines,
     ...privacy.lines,
   ];
   return {
@@ -80,6 +86,7 @@ export async function checkSite(configPath: string, manifestPath: string): Promi
     ...(config.membership
       ? { consortium: { sha256: config.membership.digest, members: config.membership.members.map((m) => ({ site: m.site, fingerprint: fingerprint(decodePublicKey(m.identityKey)) })) } }
       : {}),
+    evaluation: evaluation.report,
     ...(privacy.report ? { privacy: privacy.report } : {}),
     lines,
   };
@@ -125,4 +132,23 @@ function privacyLines(stateDir: string, budget: SiteConfig['privacy'], taskHasDp
       : 'the task applies NO differential privacy: with a budget set, this site will refuse its rounds (POLICY_REFUSED)',
   ];
   return { lines, report: { ...budget, epsilonSpent, rounds } };
+}
+
+/** The small-cell rule and evaluation noise, as `run` will apply them, and the models evaluated so far. */
+function evaluationLines(config: SiteConfig, columns: number, validation: number): { lines: string[]; report: CheckReport['evaluation'] } {
+  const minCellSize = minCellSizeOf(config.policy);
+  const noise = config.policy.evaluationNoise;
+  const record = readEvaluationRecord(config.stateDir) as { evaluated?: unknown[] } | undefined;
+  const modelsEvaluated = Array.isArray(record?.evaluated) ? record.evaluated.length : 0;
+  const lines = [
+    `minimum cell size ${minCellSize}${config.policy.minCellSize === undefined ? ` (the default ${DEFAULT_MIN_CELL_SIZE}; small-cell rules in common use take 5 to 11)` : ''}: subgroup × label cells below it are suppressed in evaluations`,
+    validation < 2 * minCellSize
+      ? `the validation split has ${validation} records: with fewer than ${minCellSize} of a label, this site refuses evaluations (suppressed)`
+      : `the validation split has ${validation} records`,
+    noise
+      ? `evaluation noise: discrete Gaussian σ = ${noise.sigma} counts on every released count, charged as noise multiplier ${(evaluationMechanism(noise, columns) as { noiseMultiplier: number }).noiseMultiplier.toFixed(3)} per evaluation (${columns} subgroup column${columns === 1 ? '' : 's'})`
+      : 'evaluation noise: none (released counts are exact, above the cell size; evaluations are not charged to a privacy budget)',
+    `models evaluated so far: ${modelsEvaluated} (each committed model is evaluated once; record ${evaluationRecordPath(config.stateDir)})`,
+  ];
+  return { lines, report: { minCellSize, ...(noise ? { noiseSigma: noise.sigma } : {}), modelsEvaluated } };
 }

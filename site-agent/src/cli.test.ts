@@ -1,6 +1,6 @@
 // The commands as the CLI runs them (in-process through runCli): keygen and check.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePublicKey, fingerprint, generateIdentity, readKeyFile } from '@cohortfl/identity';
 import { runCli } from './cli-app.js';
@@ -61,6 +61,22 @@ describe('cohort-site check', () => {
     expect(text).toContain(`task ${tiny.hash} is NOT approved`);
     expect(text).toContain(`key ${folder.publicKey}`);
     expect(text).toContain('privacy budget: none set in the policy');
+    // The fixture's policy sets minCellSize 1 (its data is tiny) and no evaluation noise.
+    expect(text).toContain('minimum cell size 1: subgroup × label cells below it are suppressed in evaluations');
+    expect(text).toContain('evaluation noise: none');
+    expect(text).toMatch(/models evaluated so far: 0 /);
+  });
+
+  it('shows the default cell size and the evaluation noise with what each evaluation is charged as', async () => {
+    const site = siteFolder({ site: 'westfield', coordinatorUrl: 'http://127.0.0.1:7300', coordinatorKey: encodePublicKey(generateIdentity().publicKey), approved: [tiny.hash], privacy: { epsilonMax: 3, delta: 1e-6 } });
+    const policyPath = join(site.dir, 'policy.json');
+    const { minCellSize: _dropped, ...policy } = JSON.parse(readFileSync(policyPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(policyPath, JSON.stringify({ ...policy, evaluationNoise: { sigma: 4 } }));
+    const r = await cli(['check', '--config', site.configPath, '--task', manifestPath]);
+    expect(r.code).toBe(0);
+    const text = r.out.join('\n');
+    expect(text).toContain('minimum cell size 10 (the default 10; small-cell rules in common use take 5 to 11)');
+    expect(text).toMatch(/evaluation noise: discrete Gaussian σ = 4 counts on every released count, charged as noise multiplier 2\.828 per evaluation \(1 subgroup column\)/);
   });
 
   it('prints the privacy budget and the ε the site\'s ledger has spent, and warns when the task applies no DP', async () => {

@@ -45,7 +45,17 @@ export const policySchema = z.strictObject({
   /** Distributed DP: the fewest sites whose noise this hospital accepts to count on (default 1). */
   minNoiseSites: z.int().min(1).max(LIMITS.COHORT_MAX).optional(),
   consortium: consortiumSchema.optional(),
+  /**
+   * Smallest subgroup × label cell whose evaluation statistics leave the site; absent: 10
+   * (protocol DEFAULT_MIN_CELL_SIZE). Disclosure-control rules in common use take 5 to 11.
+   */
+  minCellSize: z.int().min(1, 'must be ≥ 1').max(1_000_000).optional(),
+  /** Discrete Gaussian noise (σ in counts) on every released evaluation count, charged to `privacy`. */
+  evaluationNoise: z.strictObject({ sigma: z.number().min(1, 'must be ≥ 1 count').max(1_000_000).finite('must be a finite number') }).optional(),
   privacy: privacyBudgetSchema.optional(),
+}).refine((p) => p.evaluationNoise === undefined || p.privacy !== undefined, {
+  message: 'evaluationNoise needs a privacy budget (privacy) to charge each noised evaluation to',
+  path: ['evaluationNoise'],
 });
 
 export type ConsortiumSpec = z.infer<typeof consortiumSchema>;

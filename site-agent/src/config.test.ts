@@ -88,6 +88,18 @@ describe('site config', () => {
     expect(errorOf({ ...base(), coordinator: { url: 'ftp://host', publicKey: coordinatorKey } })).toMatch(/coordinator\.url: must be an http/);
   });
 
+  it('reads the evaluation rules of the policy and refuses noise without a budget to charge', () => {
+    write('policy.json', { acceptTasks: true, approvedTaskHashes: [HASH], minCohortSize: 3, minCellSize: 5, evaluationNoise: { sigma: 2 }, privacy: { epsilonMax: 4, delta: 1e-6 } });
+    const config = loadSiteConfig(write('site.json', base()));
+    expect(config.policy).toEqual({ acceptTasks: true, approvedTaskHashes: [HASH], minCohortSize: 3, minCellSize: 5, evaluationNoise: { sigma: 2 } });
+    write('policy.json', { acceptTasks: true, approvedTaskHashes: [HASH], minCohortSize: 3, evaluationNoise: { sigma: 2 } });
+    expect(errorOf(base())).toMatch(/policy\.json: evaluationNoise: evaluationNoise needs a privacy budget/);
+    write('policy.json', { acceptTasks: true, approvedTaskHashes: [HASH], minCohortSize: 3, minCellSize: 0 });
+    expect(errorOf(base())).toMatch(/policy\.json: minCellSize: must be ≥ 1/);
+    write('policy.json', { acceptTasks: true, approvedTaskHashes: [HASH], minCohortSize: 3, evaluationNoise: { sigma: 0.2 }, privacy: { epsilonMax: 4, delta: 1e-6 } });
+    expect(errorOf(base())).toMatch(/policy\.json: evaluationNoise\.sigma: must be ≥ 1 count/);
+  });
+
   it('names the policy file and field for policy errors', () => {
     const policyPath = write('policy.json', { acceptTasks: true, approvedTaskHashes: ['not-a-hash'], minCohortSize: 0 });
     const message = errorOf(base());

@@ -3,6 +3,7 @@
  * reasons lowercased (TOO_LARGE as `oversized`, as on the coordinator), plus the
  * site's own checks.
  */
+import { EVALUATION_REFUSALS } from '@cohortfl/protocol';
 import { refusalReason, type RefusalReason } from '@cohortfl/wire';
 
 const WIRE_LABELS: Record<RefusalReason, string> = {
@@ -27,6 +28,8 @@ export const SITE_REJECT_REASONS = [
   'handshake_invalid',
   'handshake_timeout',
   'unrecorded',
+  // Evaluation of anything but the run's committed model, once (protocol EvaluationGuard).
+  ...EVALUATION_REFUSALS,
 ] as const;
 
 /** The label for a refused message's error: its wire refusal reason, else its code lowercased. */

@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { auditDigestHex, decodePublicKey, encodePublicKey, generateIdentity, signingDigest } from '@cohortfl/identity';
 import { initialWeights } from '@cohortfl/ml';
 import { isSignedType, signingContext, verifyEnvelope } from '@cohortfl/protocol';
-import { createEnvelope, encodeBody, splitIntoChunks, type Envelope, type EvalResult, type RoundRefuse, type UpdateSubmit } from '@cohortfl/wire';
+import { createEnvelope, hashWeights, encodeBody, splitIntoChunks, type Envelope, type EvalResult, type RoundRefuse, type UpdateSubmit } from '@cohortfl/wire';
 import { startSiteAgent, type SiteAgent, type SiteAgentEvent } from './agent.js';
 import { loadSiteConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -102,7 +102,7 @@ describe('site agent session', () => {
     expect(update.update.some((v) => v !== 0)).toBe(true);
     expect(update.numExamples).toBeGreaterThan(10);
 
-    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 1, attempt: 1, phase: 'evaluate', cohort, weights }));
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 1, attempt: 1, phase: 'evaluate', cohort, weights, config: { modelHash: hashWeights(weights) } }));
     const evalEnv = await fake.nextMessage(isReply('eval/result', 1), 'eval result for round 1');
     expect(verifyEnvelope(sitePublicKey(), evalEnv)).toBe(true);
     expect(Object.keys((evalEnv.body as EvalResult).metrics)).toEqual(expect.arrayContaining(['loss', 'accuracy']));
@@ -122,6 +122,17 @@ describe('site agent session', () => {
     expect(await metric(agent.metrics, 'cohort_site_rounds_total', { phase: 'train', outcome: 'completed' })).toBe(1);
     expect(await metric(agent.metrics, 'cohort_site_rounds_total', { phase: 'evaluate', outcome: 'completed' })).toBe(1);
     expect(await metric(agent.metrics, 'cohort_site_update_bytes_total')).toBeGreaterThan(weights.length * 4);
+  });
+
+  it('evaluates a committed model once: another model for the same round is refused, counted and the record kept on disk', async () => {
+    const other = weights.map((w) => w + 0.5);
+    const from = fake.events.length;
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 1, attempt: 2, phase: 'evaluate', cohort, weights: other, config: { modelHash: hashWeights(other) } }));
+    const env = await fake.nextMessage((e) => isReply('round/refuse', 1)(e) && (e.body as RoundRefuse).attempt === 2, 'refusal of a second evaluation of round 1', from);
+    expect((env.body as RoundRefuse).error.code).toBe('REPLAYED');
+    expect(await metric(agent.metrics, 'cohort_messages_rejected_total', { reason: 'eval_round_repeated' })).toBe(1);
+    const record = JSON.parse(readFileSync(join(folder.dir, 'state', 'evaluated-models.json'), 'utf8')) as { evaluated: { round: number; modelHash: string }[] };
+    expect(record.evaluated).toEqual([expect.objectContaining({ round: 1, modelHash: hashWeights(weights) })]);
   });
 
   it('refuses a round/start signed by another key, counts bad_signature and does no work for it', async () => {

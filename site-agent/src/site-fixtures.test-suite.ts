@@ -91,6 +91,11 @@ export interface SiteFolderOptions {
   rows?: number;
   /** The policy's privacy budget. */
   privacy?: { epsilonMax: number; delta: number; noiseFloor?: number };
+  /**
+   * The policy's small-cell rule. Default 1: the fixture hospital has 60 records, so its
+   * validation split (about 12) is below the protocol's default of 10 per label.
+   */
+  minCellSize?: number;
 }
 
 /** A site folder as hospital IT would lay it out: site.key, policy.json, data/, site.json with relative paths. */
@@ -105,6 +110,7 @@ export function siteFolder(options: SiteFolderOptions): SiteFolder {
       acceptTasks: true,
       approvedTaskHashes: options.approved,
       minCohortSize: options.minCohortSize ?? 2,
+      minCellSize: options.minCellSize ?? 1,
       ...(options.privacy ? { privacy: options.privacy } : {}),
     }),
   );

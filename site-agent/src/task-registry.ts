@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { SiteDataset, SiteMapping } from '@cohortfl/data';
-import { SiteRunner, type Membership, type RevealedRounds, type SitePolicy, type SitePrivacy, type SiteWork } from '@cohortfl/protocol';
+import { SiteRunner, type EvaluationGuard, type Membership, type RevealedRounds, type SitePolicy, type SitePrivacy, type SiteWork } from '@cohortfl/protocol';
 import { loadSiteForTask, parseManifest, type Task } from '@cohortfl/sdk';
 import { CohortError, isCohortError } from '@cohortfl/wire';
 import { createSiteWork } from './site-work.js';
@@ -21,6 +21,8 @@ export interface TaskRegistryOptions {
   identitySecretKey: Uint8Array;
   /** The site's one privacy ledger, shared by the runners of every task (the budget covers them all). */
   privacy?: SitePrivacy;
+  /** The site's one record of evaluated models, shared by every runner (evaluation-record.ts). */
+  evaluations?: EvaluationGuard;
   /** Replaces the data-backed work (no data is loaded): see SiteAgentOptions.work. */
   work?: (task: Task) => SiteWork;
   /** The approved consortium membership (secure aggregation peers). */
@@ -104,7 +106,7 @@ export class TaskRegistry {
   }
 
   private runner(work: SiteWork): SiteRunner {
-    const { site, policy, identitySecretKey, privacy, membership, revealed, onRefusal } = this.options;
+    const { site, policy, identitySecretKey, privacy, membership, revealed, onRefusal, evaluations } = this.options;
     return new SiteRunner({
       site,
       policy,
@@ -114,6 +116,7 @@ export class TaskRegistry {
       ...(membership ? { membership } : {}),
       ...(revealed ? { revealed } : {}),
       ...(onRefusal ? { onRefusal } : {}),
+      ...(evaluations ? { evaluations } : {}),
     });
   }
 

@@ -8,7 +8,7 @@ import { decodePublicKey, encodePublicKey, generateIdentity } from '@cohortfl/id
 import { initialWeights } from '@cohortfl/ml';
 import { privacyRoundConfig, verifyEnvelope, type SiteWork } from '@cohortfl/protocol';
 import type { Task } from '@cohortfl/sdk';
-import { createEnvelope, type Envelope, type EvalResult, type RoundRefuse, type UpdateSubmit } from '@cohortfl/wire';
+import { createEnvelope, hashWeights, type Envelope, type EvalResult, type RoundRefuse, type UpdateSubmit } from '@cohortfl/wire';
 import { startSiteAgent, type SiteAgent } from './agent.js';
 import { loadSiteConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -103,7 +103,7 @@ describe('site agent with a custom work', () => {
 
   it('evaluates with the given work', async () => {
     const from = fake.events.length;
-    fake.send('northgate', fake.roundStart({ taskHash: tiny.hash, round: 1, attempt: 1, phase: 'evaluate', cohort, weights }));
+    fake.send('northgate', fake.roundStart({ taskHash: tiny.hash, round: 1, attempt: 1, phase: 'evaluate', cohort, weights, config: { modelHash: hashWeights(weights) } }));
     const env = await fake.nextMessage(answerOf('northgate', 1), 'northgate evaluate answer', from);
     expect(env.type).toBe('eval/result');
     expect(env.body as EvalResult).toMatchObject({ numExamples: 7, metrics: { auc: 0.75 } });

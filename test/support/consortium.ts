@@ -110,8 +110,10 @@ export async function createFixture(options: { secure?: boolean; secureThreshold
   const consortiumPath = join(dir, 'consortium.json');
   const consortiumHash = /sha256 ([0-9a-f]{64})/.exec(cli(COORDINATOR_CLI, ['sites', 'consortium', '--out', consortiumPath, '--data-dir', coordDir]))?.[1];
   if (!consortiumHash) throw new Error('sites consortium printed no hash');
+  // Validation splits of 28 to 53 records, some with fewer than 5 positives: below any small-cell
+  // rule in use, so these fixture hospitals set it to 1 (every site answers every evaluation).
   for (const s of sites) {
-    const policy = { acceptTasks: true, approvedTaskHashes: [built.hash], minCohortSize: 2, consortium: { file: consortiumPath, sha256: consortiumHash }, ...options.policy };
+    const policy = { acceptTasks: true, approvedTaskHashes: [built.hash], minCohortSize: 2, minCellSize: 1, consortium: { file: consortiumPath, sha256: consortiumHash }, ...options.policy };
     writeFileSync(join(dirname(s.configPath), 'policy.json'), JSON.stringify(policy));
   }
   cli(COORDINATOR_CLI, ['tasks', 'publish', manifestPath, '--data-dir', coordDir]);

@@ -18,7 +18,10 @@ export interface EvalCounts {
   pos: Uint32Array;
   /** neg[i]: negatives (label 0) in bin i. */
   neg: Uint32Array;
-  /** Σ (score − label)², from the exact scores (not the bins). */
+  /**
+   * Σ (score − label)²: from the exact scores when a site computes its statistics, from
+   * the bin centres once released (a site never sends the exact sum, see binned-brier.ts).
+   */
   brierSum: number;
   n: number;
 }
@@ -27,8 +30,15 @@ export interface EvalCounts {
 export interface EvalStats {
   bins: number;
   overall: EvalCounts;
-  /** byGroup[column][value]; for every column the values partition `overall` exactly. */
+  /**
+   * byGroup[column][value]; for every column the values partition `overall` exactly,
+   * unless values were suppressed (they are then missing) or the counts are noised.
+   */
   byGroup: Record<string, Record<string, EvalCounts>>;
+  /** Values a site withheld under its small-cell rule, per column (sorted). */
+  suppressed?: Record<string, string[]>;
+  /** σ of the discrete Gaussian noise the site added to every count, when it added any. */
+  noiseSigma?: number;
 }
 
 export interface ScoreHistogramInput {

@@ -1,7 +1,8 @@
-export { SCORE_BINS, scoreHistogram } from './eval-stats.js';
+export { binOfScore, emptyCounts, SCORE_BINS, scoreHistogram } from './eval-stats.js';
 export type { EvalCounts, EvalStats, ScoreHistogramInput } from './eval-stats.js';
 export { GROUP_LIMITS } from './check-inputs.js';
-export { fromJSON, toJSON } from './stats-json.js';
+export { fromJSON, isSuppressedCell, SUPPRESSED_CELL, toJSON } from './stats-json.js';
+export { binnedBrierSum, countsBrierSum } from './binned-brier.js';
 export type { EvalCountsJSON, EvalStatsJSON } from './stats-json.js';
 export { mergeStats } from './merge-stats.js';
 export { metricsByGroup, metricsFromStats } from './metrics-from-stats.js';

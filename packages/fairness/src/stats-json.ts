@@ -10,11 +10,27 @@ export interface EvalCountsJSON {
   n: number;
 }
 
-/** The JSON-safe form of EvalStats: what a site sends to the coordinator. */
+/**
+ * The JSON-safe form of EvalStats: what a site sends to the coordinator. A value a
+ * site suppressed under its small-cell rule is present with SUPPRESSED_CELL's shape
+ * (empty count arrays, n = 0, brierSum = 0), whatever its true size.
+ */
 export interface EvalStatsJSON {
   bins: number;
   overall: EvalCountsJSON;
   byGroup: Record<string, Record<string, EvalCountsJSON>>;
+  /** σ of the discrete Gaussian noise on every count; absent when the counts are exact. */
+  noiseSigma?: number;
+}
+
+/** A suppressed subgroup value on the wire: the same few bytes for any true count. */
+export const SUPPRESSED_CELL: Readonly<EvalCountsJSON> = Object.freeze({ pos: [], neg: [], brierSum: 0, n: 0 });
+
+/** Whether a cell on the wire is the suppressed marker. */
+export function isSuppressedCell(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const c = value as Partial<EvalCountsJSON>;
+  return Array.isArray(c.pos) && c.pos.length === 0 && Array.isArray(c.neg) && c.neg.length === 0 && c.n === 0 && c.brierSum === 0;
 }
 
 const UINT32_MAX = 0xffff_ffff;
@@ -24,15 +40,18 @@ function countsToJSON(c: EvalCounts): EvalCountsJSON {
 }
 
 export function toJSON(stats: EvalStats): EvalStatsJSON {
+  const columns = new Set([...Object.keys(stats.byGroup), ...Object.keys(stats.suppressed ?? {})]);
   return {
     bins: stats.bins,
     overall: countsToJSON(stats.overall),
     byGroup: Object.fromEntries(
-      Object.entries(stats.byGroup).map(([column, values]) => [
-        column,
-        Object.fromEntries(Object.entries(values).map(([value, c]) => [value, countsToJSON(c)])),
-      ]),
+      [...columns].sort(compareKeys).map((column) => {
+        const released = Object.entries(stats.byGroup[column] ?? {}).map(([value, c]): [string, EvalCountsJSON] => [value, countsToJSON(c)]);
+        const withheld = (stats.suppressed?.[column] ?? []).map((value): [string, EvalCountsJSON] => [value, { ...SUPPRESSED_CELL, pos: [], neg: [] }]);
+        return [column, Object.fromEntries([...released, ...withheld].sort(([a], [b]) => compareKeys(a, b)))];
+      }),
     ),
+    ...(stats.noiseSigma !== undefined ? { noiseSigma: stats.noiseSigma } : {}),
   };
 }
 
@@ -86,8 +105,11 @@ function countsFromJSON(value: unknown, bins: number, where: string): EvalCounts
   return { pos, neg, brierSum, n };
 }
 
-/** The values of a column must partition the overall counts (each example has one value). */
-function checkPartition(overall: EvalCounts, values: EvalCounts[], where: string): void {
+/**
+ * The values of a column must partition the overall counts (each example has one value);
+ * with values suppressed, the released ones must fit within them.
+ */
+function checkPartition(overall: EvalCounts, values: EvalCounts[], where: string, partial: boolean): void {
   for (let i = 0; i < overall.pos.length; i++) {
     let p = 0;
     let q = 0;
@@ -95,8 +117,10 @@ function checkPartition(overall: EvalCounts, values: EvalCounts[], where: string
       p += c.pos[i] ?? 0;
       q += c.neg[i] ?? 0;
     }
-    if (p !== overall.pos[i] || q !== overall.neg[i]) throw invalid(where, `does not add up to the overall counts in bin ${i}`);
+    const fits = partial ? p <= overall.pos[i]! && q <= overall.neg[i]! : p === overall.pos[i] && q === overall.neg[i];
+    if (!fits) throw invalid(where, `does not add up to the overall counts in bin ${i}`);
   }
+  if (partial) return;
   const brier = values.reduce((s, c) => s + c.brierSum, 0);
   // Sums of the same squares in another order differ only by rounding.
   if (Math.abs(brier - overall.brierSum) > 1e-9 + 1e-6 * overall.brierSum) {
@@ -107,12 +131,18 @@ function checkPartition(overall: EvalCounts, values: EvalCounts[], where: string
 /** Parses and checks statistics received from a site; refuses anything inconsistent (DATA_INVALID). */
 export function fromJSON(value: unknown): EvalStats {
   const obj = plainObject(value, 'root');
-  exactKeys(obj, ['bins', 'overall', 'byGroup'], 'root');
+  const noised = Object.hasOwn(obj, 'noiseSigma');
+  exactKeys(obj, noised ? ['bins', 'overall', 'byGroup', 'noiseSigma'] : ['bins', 'overall', 'byGroup'], 'root');
+  const noiseSigma = obj.noiseSigma;
+  if (noised && (typeof noiseSigma !== 'number' || !Number.isFinite(noiseSigma) || noiseSigma <= 0)) {
+    throw invalid('noiseSigma', 'is not a positive number');
+  }
   const bins = checkBins(obj.bins, 'DATA_INVALID');
   const overall = countsFromJSON(obj.overall, bins, 'overall');
   const groupsIn = Object.entries(plainObject(obj.byGroup, 'byGroup'));
   if (groupsIn.length > GROUP_LIMITS.MAX_COLUMNS) throw invalid('byGroup', `has more than ${GROUP_LIMITS.MAX_COLUMNS} columns`);
   const byGroup: [string, Record<string, EvalCounts>][] = [];
+  const suppressed: [string, string[]][] = [];
   for (const [column, valuesIn] of groupsIn) {
     if (column.length === 0 || column.length > GROUP_LIMITS.MAX_NAME_LENGTH) throw invalid('byGroup', 'has a bad column name');
     const where = `byGroup column ${byGroup.length}`;
@@ -120,12 +150,27 @@ export function fromJSON(value: unknown): EvalStats {
     if (entries.length > GROUP_LIMITS.MAX_VALUES_PER_COLUMN) {
       throw invalid(where, `has more than ${GROUP_LIMITS.MAX_VALUES_PER_COLUMN} values`);
     }
-    const parsed = entries.map(([v, c], k): [string, EvalCounts] => {
+    const withheld: string[] = [];
+    const parsed: [string, EvalCounts][] = [];
+    entries.forEach(([v, c], k) => {
       if (v.length > GROUP_LIMITS.MAX_NAME_LENGTH) throw invalid(where, 'has a value name that is too long');
-      return [v, countsFromJSON(c, bins, `${where} value ${k}`)];
+      if (isSuppressedCell(c)) {
+        exactKeys(plainObject(c, `${where} value ${k}`), ['pos', 'neg', 'brierSum', 'n'], `${where} value ${k}`);
+        withheld.push(v);
+      } else {
+        parsed.push([v, countsFromJSON(c, bins, `${where} value ${k}`)]);
+      }
     });
-    checkPartition(overall, parsed.map(([, c]) => c), where);
+    // Noised counts are noised one by one, so they need not add up; the site checked them exact.
+    if (!noised) checkPartition(overall, parsed.map(([, c]) => c), where, withheld.length > 0);
     byGroup.push([column, Object.fromEntries(parsed.sort(([a], [b]) => compareKeys(a, b)))]);
+    if (withheld.length > 0) suppressed.push([column, withheld.sort(compareKeys)]);
   }
-  return { bins, overall, byGroup: Object.fromEntries(byGroup) };
+  return {
+    bins,
+    overall,
+    byGroup: Object.fromEntries(byGroup),
+    ...(suppressed.length > 0 ? { suppressed: Object.fromEntries(suppressed) } : {}),
+    ...(noised ? { noiseSigma: noiseSigma as number } : {}),
+  };
 }

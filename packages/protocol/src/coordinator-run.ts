@@ -5,7 +5,8 @@
  * shell and the in-process simulation drive this same object.
  */
 import { evaluationReport, flattenReport } from './evaluation-report.js';
-import { CohortError, type EvalResult, type EvalStatsWire, type Phase, type RoundRefuse, type SecAggSiteMessage, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
+import { MODEL_HASH_KEY } from './evaluation-guard.js';
+import { CohortError, hashWeights, type EvalResult, type EvalStatsWire, type Phase, type RoundRefuse, type SecAggSiteMessage, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
 import type { EvaluateResultIn, SiteFailure, Strategy, TrainResultIn } from '@cohortfl/strategies';
 import type { CoordinatorAction, RejectReason, RoundRecord } from './actions.js';
 import { createRandom, deriveSeed } from './random.js';
@@ -203,6 +204,9 @@ export class CoordinatorRun {
       ...baseConfig,
       ...(privacy ? privacyRoundConfig(privacy) : {}),
       ...(secureOptions ? secureRoundConfig(secureOptions, cohort.length, privacy, baseConfig.qffl !== undefined) : {}),
+      // The evaluate phase names the model it evaluates: the round's committed global model
+      // (its checkpoint hash), which sites check the weights against and evaluate once.
+      ...(phase === 'evaluate' ? { [MODEL_HASH_KEY]: hashWeights(this.weights) } : {}),
     };
     this.current = { phase, cohort, deadline, answered: new Set(), train: [], evals: [], failures: [] };
     if (secureOptions) {

@@ -34,7 +34,12 @@ export function evaluationReport(perSite: readonly { site: string; stats?: EvalS
     }
   }
   const sites = parsed.map((p) => ({ site: p.site, metrics: metricsFromStats(p.stats.overall, threshold), byGroup: metricsByGroup(p.stats, threshold) }));
-  const fairness = Object.fromEntries(Object.entries(pooled!.byGroup).map(([column, values]) => [column, fairnessFromStats(values, threshold)]));
+  // A column whose every value the sites suppressed (small cells) has no fairness figures.
+  const fairness = Object.fromEntries(
+    Object.entries(pooled!.byGroup)
+      .filter(([, values]) => Object.values(values).some((c) => c.n > 0))
+      .map(([column, values]) => [column, fairnessFromStats(values, threshold)]),
+  );
   const d = siteDisparity(sites.map((s) => ({ site: s.site, auc: s.metrics.auc })));
   return {
     perSite: sites,

@@ -7,6 +7,11 @@ export type { EvaluateOutput, RevealedRounds, SiteRunnerOptions, SiteStage, Site
 export { DEFAULT_COLLUDERS, enforcePolicy, PERMISSIVE_SIMULATION_POLICY } from './site-policy.js';
 export { createMembership, MEMBERSHIP_FORMAT, membershipFile, parseMembershipFile } from './membership.js';
 export type { Member, Membership } from './membership.js';
+export { DEFAULT_MIN_CELL_SIZE, minCellSizeOf } from './site-policy.js';
+export { EVALUATION_RECORD_FORMAT, EVALUATION_REFUSALS, EvaluationGuard, evaluationScope, MODEL_HASH_KEY } from './evaluation-guard.js';
+export type { EvaluatedModel, EvaluationGuardOptions, EvaluationRecordJSON, EvaluationRefusal } from './evaluation-guard.js';
+export { checkEvaluationNoise, evaluationMechanism, releaseEvaluation, suppressedValues } from './safe-evaluation.js';
+export type { EvaluationNoise, Release, ReleaseOptions } from './safe-evaluation.js';
 export type { SitePolicy } from './site-policy.js';
 export { createRandom, deriveSeed } from './random.js';
 export { COORDINATOR_SIGNER, envelopeDigest, isSignedType, signEnvelope, signEnvelopeDigest, signingContext, SIGNED_TYPES, verifiedDigest, verifyEnvelope } from './signed-envelope.js';

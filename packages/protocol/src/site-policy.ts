@@ -22,6 +22,31 @@ export interface SitePolicy {
    * on (a round whose dpMinSites is lower is refused). Default 1.
    */
   minNoiseSites?: number;
+  /**
+   * Smallest subgroup × label cell whose evaluation statistics this site releases
+   * (see safe-evaluation.ts). Absent: DEFAULT_MIN_CELL_SIZE, applied by minCellSizeOf.
+   */
+  minCellSize?: number;
+  /**
+   * Discrete Gaussian noise (standard deviation `sigma`, in counts) added to every
+   * released histogram count, charged to the site's privacy ledger. Absent: no noise.
+   */
+  evaluationNoise?: { sigma: number };
+}
+
+/**
+ * The small-cell rule applied when a policy does not set one. Disclosure-control
+ * rules in common use suppress cells below 5 to 11 records; 10 sits in that range.
+ */
+export const DEFAULT_MIN_CELL_SIZE = 10;
+
+/** The policy's minimum cell size, the default applied here and nowhere else. */
+export function minCellSizeOf(policy: SitePolicy): number {
+  const value = policy.minCellSize ?? DEFAULT_MIN_CELL_SIZE;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new CohortError('CONFIG_INVALID', `policy minCellSize must be an integer ≥ 1, got ${String(value)}`);
+  }
+  return value;
 }
 
 /** Colluding sites assumed when neither the hospital nor the task says otherwise. */

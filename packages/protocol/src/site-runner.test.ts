@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { RoundStart, UpdateSubmit } from '@cohortfl/wire';
+import { hashWeights, type RoundStart, type UpdateSubmit } from '@cohortfl/wire';
 import { SiteRunner, type SiteWork } from './site-runner.js';
 import type { SitePolicy } from './site-policy.js';
 
 const TASK = 'c'.repeat(64);
-const policy: SitePolicy = { acceptTasks: true, approvedTaskHashes: [TASK], minCohortSize: 2 };
+// The fixture's validation split is 5 records: its small-cell rule is set to 1 (see safe-evaluation.test.ts for the rule).
+const policy: SitePolicy = { acceptTasks: true, approvedTaskHashes: [TASK], minCohortSize: 2, minCellSize: 1 };
 
 function start(over: Partial<RoundStart> = {}): RoundStart {
   return { type: 'round/start', taskHash: TASK, round: 1, attempt: 1, phase: 'train', cohort: ['a', 'b'], config: {}, weights: new Float32Array([0, 0]), ...over };
@@ -26,7 +27,7 @@ describe('SiteRunner', () => {
     const out = await runner.handle(start());
     expect(out.type).toBe('update/submit');
     expect(log).toEqual(['load', 'train', 'privatize', 'mask', 'sign']);
-    const ev = await runner.handle(start({ phase: 'evaluate' }));
+    const ev = await runner.handle(start({ phase: 'evaluate', config: { modelHash: hashWeights(new Float32Array([0, 0])) } }));
     expect(ev).toMatchObject({ type: 'eval/result', site: 'a', numExamples: 5, metrics: { auc: 0.7 } });
     expect(log.filter((l) => l === 'load')).toHaveLength(1);
   });

@@ -6,7 +6,9 @@
  * in as stage transforms without touching the runner.
  */
 import { CohortError, isCohortError, type CoordinatorMessage, type EvalStatsWire, type EvalResult, type RoundStart, type SiteMessage, type UpdateSubmit } from '@cohortfl/wire';
-import { enforcePolicy, type SitePolicy } from './site-policy.js';
+import { enforcePolicy, minCellSizeOf, type SitePolicy } from './site-policy.js';
+import { EvaluationGuard } from './evaluation-guard.js';
+import { checkEvaluationNoise, evaluationMechanism, releaseEvaluation } from './safe-evaluation.js';
 import { quantizerSettings } from './secure-settings.js';
 import { SECURE_REFUSALS, SecureSiteRound, secureRefusal, type SecureSiteGuard } from './secure-site.js';
 import type { Membership } from './membership.js';
@@ -14,6 +16,7 @@ import { DEFAULT_COLLUDERS } from './site-policy.js';
 import { clipByL2Norm, gaussianNoise, type Mechanism } from '@cohortfl/privacy';
 import { roundPrivacy } from './privacy-settings.js';
 import { flattenGroupAuc } from './evaluation-report.js';
+import { fromJSON as fromStatsJSON, metricsFromStats } from '@cohortfl/fairness';
 import { charge, checkBudget, patientPlan, secureSiteNoise, type DpSgdPlan, type LocalTrainingFacts, type SitePrivacy } from './site-privacy.js';
 
 export const SITE_STAGES = ['policy', 'load', 'train', 'privatize', 'mask', 'sign', 'send'] as const;
@@ -63,6 +66,11 @@ export interface SiteRunnerOptions {
   revealed?: RevealedRounds;
   /** Every refusal, with its counted reason (`details.reason` of the error, else its code lowercased). */
   onRefusal?: (reason: string, error: CohortError) => void;
+  /**
+   * The site's record of evaluated models (evaluation-guard.ts), shared by every runner of
+   * the site and persisted by the shell; absent: a record of this runner's own.
+   */
+  evaluations?: EvaluationGuard;
 }
 
 /**
@@ -93,10 +101,12 @@ export class SiteRunner {
   private secure: SecureSiteRound | undefined;
   private readonly options: SiteRunnerOptions;
   private readonly revealed: RevealedRounds;
+  private readonly evaluations: EvaluationGuard;
 
   constructor(options: SiteRunnerOptions) {
     this.options = options;
     this.revealed = options.revealed ?? memoryRevealedRounds();
+    this.evaluations = options.evaluations ?? new EvaluationGuard();
   }
 
   get site(): string {
@@ -110,6 +120,8 @@ export class SiteRunner {
     try {
       this.checkStart(start);
       enforcePolicy(this.options.policy, start);
+      // Training should continue from the model this site evaluated for the previous round; a mismatch is counted, not refused.
+      if (start.phase === 'train') this.evaluations.checkTrainStart(start);
       if (!this.loaded) {
         await this.options.work.load();
         this.loaded = true;
@@ -308,18 +320,56 @@ export class SiteRunner {
     return { update: u, numExamples: 1, metrics: { h } };
   }
 
+  /**
+   * Evaluation of the run's committed model, once (evaluation-guard.ts), released under
+   * the hospital's small-cell rule and optional noise (safe-evaluation.ts). A noised
+   * evaluation is charged to the ledger before anything leaves the site, and then only
+   * what the noised histograms determine is sent.
+   */
   private async evaluateStep(start: RoundStart): Promise<EvalResult> {
+    const policy = this.options.policy;
+    const minCellSize = minCellSizeOf(policy);
+    const noise = policy.evaluationNoise ? checkEvaluationNoise(policy.evaluationNoise) : undefined;
+    const guard = this.options.privacy;
+    if (noise && !guard) throw new CohortError('CONFIG_INVALID', 'this site\'s policy noises evaluations but sets no privacy budget to charge them to');
+    // A model with no group columns is the cheapest a noised evaluation can be: refuse early if even that is over budget.
+    if (noise) checkBudget(guard, evaluationMechanism(noise, 0));
+    this.evaluations.admitEvaluation(start);
     const out = await this.options.work.evaluate(start);
+    if (!out.stats) {
+      // Without histograms there is nothing to noise or suppress by label: only whole-site metrics, and only for a split of at least minCellSize.
+      if (noise) throw new CohortError('POLICY_REFUSED', 'this site noises its evaluation histograms and has none for this model (non-finite scores)');
+      if (out.numExamples < minCellSize) throw new CohortError('POLICY_REFUSED', `the validation split is below this site's minCellSize of ${minCellSize}; its evaluation is suppressed`);
+      return this.evalResult(start, out.numExamples, out.metrics);
+    }
+    let mechanism: Mechanism | undefined;
+    if (noise) {
+      mechanism = evaluationMechanism(noise, Object.keys(out.stats.byGroup).length);
+      checkBudget(guard, mechanism);
+    }
+    const release = releaseEvaluation(out.stats, { minCellSize, ...(noise ? { noise } : {}) });
+    if (mechanism) charge(guard, mechanism, `${start.taskHash.slice(0, 12)} evaluate round ${start.round} attempt ${start.attempt}`);
+    if (!release.released) throw new CohortError('POLICY_REFUSED', release.reason);
+    const stats = release.stats;
+    // Whole-site metrics: exact when the counts are exact (the split passed the small-cell rule),
+    // else only what the noised histogram determines. Subgroup AUCs come from the released cells only.
+    const overall = metricsFromStats(fromStatsJSON(stats).overall);
+    const base = noise ? Object.fromEntries(Object.entries({ auc: overall.auc, accuracy: overall.accuracy }).filter(([, v]) => Number.isFinite(v))) : out.metrics;
+    const numExamples = noise ? stats.overall.n : out.numExamples;
+    if (numExamples < 1) throw new CohortError('POLICY_REFUSED', 'the noised validation counts are all zero; this evaluation is suppressed');
+    return this.evalResult(start, numExamples, { ...base, ...flattenGroupAuc(stats, 64 - Object.keys(base).length) }, stats);
+  }
+
+  private evalResult(start: RoundStart, numExamples: number, metrics: Record<string, number>, stats?: EvalStatsWire): EvalResult {
     return {
       type: 'eval/result',
       taskHash: start.taskHash,
       round: start.round,
       attempt: start.attempt,
       site: this.options.site,
-      numExamples: out.numExamples,
-      // Subgroup AUCs ride in the metrics too, so every store and dashboard keeps them.
-      metrics: out.stats ? { ...out.metrics, ...flattenGroupAuc(out.stats, 64 - Object.keys(out.metrics).length) } : out.metrics,
-      ...(out.stats ? { stats: out.stats } : {}),
+      numExamples,
+      metrics,
+      ...(stats ? { stats } : {}),
     };
   }
 }

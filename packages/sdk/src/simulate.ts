@@ -38,6 +38,8 @@ export interface SimulateOptions {
   budgets?: Record<string, { epsilonMax: number; delta: number; noiseFloor?: number }>;
   /** Sites kept out of training: evaluated only (external validation on unseen hospitals). */
   holdOut?: string[];
+  /** Every simulated hospital's small-cell rule for evaluations (policy minCellSize); default the protocol's. */
+  minCellSize?: number;
   /** Already loaded datasets by site name (skips loading). */
   datasets?: Map<string, SiteDataset>;
   onRound?: (summary: RoundSummary) => void;
@@ -137,7 +139,7 @@ export async function simulate(task: Task, options: SimulateOptions): Promise<Si
       const ledger = ledgers.get(site.name);
       const runner = new SiteRunner({
         site: site.name,
-        policy: PERMISSIVE_SIMULATION_POLICY(hash),
+        policy: { ...PERMISSIVE_SIMULATION_POLICY(hash), ...(options.minCellSize !== undefined ? { minCellSize: options.minCellSize } : {}) },
         work,
         identitySecretKey: identities.get(site.name)!.secretKey,
         membership,

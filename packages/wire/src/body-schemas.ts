@@ -117,6 +117,7 @@ const evalStats = z.strictObject({
   bins: z.int().min(2).max(MAX_BINS),
   overall: evalCounts,
   byGroup: boundedRecord(boundedRecord(evalCounts, 256), 16),
+  noiseSigma: z.number().positive().finite().optional(),
 });
 
 const evalResult = z.strictObject({

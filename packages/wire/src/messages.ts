@@ -104,10 +104,17 @@ export interface EvalCountsWire {
   n: number;
 }
 
+/**
+ * A site's released evaluation statistics. `brierSum` is computed from the bin centres of
+ * the released counts, never from exact scores. A subgroup value the site suppressed
+ * under its small-cell rule is sent as `{ pos: [], neg: [], brierSum: 0, n: 0 }`.
+ */
 export interface EvalStatsWire {
   bins: number;
   overall: EvalCountsWire;
   byGroup: Record<string, Record<string, EvalCountsWire>>;
+  /** σ of the discrete Gaussian noise on every count; absent when the counts are exact. */
+  noiseSigma?: number;
 }
 
 /** Site → coordinator: the site will not take part in this phase, and why. */
