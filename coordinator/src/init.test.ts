@@ -31,7 +31,7 @@ describe('init', () => {
     expect(mode(paths.db)).toBe(0o600);
     expect(encodePublicKey(readKeyFile(paths.key).publicKey)).toBe(result.publicKey);
     const token = readFileSync(paths.token, 'utf8').trim();
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(token).toMatch(/^cfl_[A-Za-z0-9_-]{43}$/);
     const store = openStore(paths.db);
     const hash = store.getMeta(ADMIN_TOKEN_META)!;
     store.close();

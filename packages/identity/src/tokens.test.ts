@@ -3,11 +3,13 @@ import { isCohortError } from '@cohortfl/wire';
 import { constantTimeEqual, generateToken, hashAdminToken, verifyAdminToken } from './tokens.js';
 
 describe('tokens', () => {
-  it('generates 32-byte base64url tokens that differ', () => {
+  it('generates 32-byte base64url tokens that differ, behind a prefix a command line cannot mistake for options', () => {
     const a = generateToken();
-    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(Buffer.from(a, 'base64url').length).toBe(32);
+    expect(a).toMatch(/^cfl_[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(a.slice(4), 'base64url').length).toBe(32);
     expect(generateToken()).not.toBe(a);
+    // A bare base64url token starts with '-' once in 64 (`--token -x…` then parses as flags).
+    for (let i = 0; i < 2000; i++) expect(generateToken().startsWith('-')).toBe(false);
   });
 
   it('compares tokens: equal only when identical', () => {

@@ -13,9 +13,13 @@ const MAX_R = 32;
 const MAX_P = 16;
 const MAX_MEMORY = 256 * 1024 * 1024;
 
-/** 32 random bytes, base64url (43 characters): for admin and enrolment tokens. */
+/**
+ * 32 random bytes, base64url (43 characters) behind a fixed `cfl_` prefix: for admin and
+ * enrolment tokens. The prefix keeps a token from starting with '-', which a command line
+ * (`--token <token>`) would read as options, and makes a leaked token easy to recognise.
+ */
 export function generateToken(): string {
-  return randomBytes(32).toString('base64url');
+  return `cfl_${randomBytes(32).toString('base64url')}`;
 }
 
 /**
