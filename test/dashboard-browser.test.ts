@@ -131,7 +131,8 @@ describe('the dashboard in headless Chromium during a demo run', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
     expect(errors).toEqual([]);
-  });
+    // A demo start (build, keys, processes) plus live rounds: beyond the default on a loaded 2-core machine.
+  }, 150_000);
 
   it('the operator starts a run from the page and stops it', async () => {
     expect(page, 'the test above signs in').toBeDefined();
