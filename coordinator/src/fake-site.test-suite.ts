@@ -167,6 +167,9 @@ export class FakeSite {
 
   private onStart(start: RoundStart, weights: Float32Array, behavior: Behavior): void {
     this.starts.push({ ...start, weights });
+    // Answers are signed for the run the round/start names, as a real site signs them.
+    const run = start.config['runId'];
+    this.run = typeof run === 'number' || typeof run === 'string' ? run : undefined;
     if (behavior.before?.(start, this) === 'silent') return;
     const envelope = start.phase === 'train' ? this.updateFor(start, weights, behavior) : this.evalFor(start, behavior);
     this.send(envelope);
@@ -174,8 +177,11 @@ export class FakeSite {
     behavior.after?.(start, envelope, this);
   }
 
-  sign<E extends Envelope>(envelope: E, signer: Identity = this.identity): E {
-    return signEnvelope(signer.secretKey, envelope);
+  /** The run of the last round/start received: the run this site's answers are signed for. */
+  run: number | string | undefined;
+
+  sign<E extends Envelope>(envelope: E, signer: Identity = this.identity, run: number | string | undefined = this.run): E {
+    return signEnvelope(signer.secretKey, envelope, run);
   }
 
   updateBody(start: RoundStart, update: Float32Array, numExamples = 10): UpdateSubmit {

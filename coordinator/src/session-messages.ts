@@ -105,12 +105,14 @@ function roundMessage(
   const row = ctx.store.getSite(site);
   if (row?.status !== 'active') return no('revoked', `site '${site}' has been revoked`, true);
   // The digest the signature covers, computed once: the replay guard and the audit entry reuse it.
-  const digest = verifiedDigest(decodePublicKey(row.publicKey), envelope);
-  if (!digest) {
-    return no('bad_signature', `${envelope.type} signature does not verify with the enrolled key of '${site}'`);
-  }
+  // Round messages are signed for a run: one from an earlier run of the task does not verify.
   const active = ctx.driver.current;
-  const context = signingContext(envelope);
+  const run = active?.row.id;
+  const digest = verifiedDigest(decodePublicKey(row.publicKey), envelope, run);
+  if (!digest) {
+    return no('bad_signature', `${envelope.type} signature does not verify with the enrolled key of '${site}' for the running run`);
+  }
+  const context = signingContext(envelope, run);
   // From here on the refusal names the message the site signed, so the site's own record of it
   // finds it in the log (received and refused, not left out).
   const named = { run: active?.row.id ?? null, type: envelope.type, round: body.round, attempt: body.attempt, phase: context.phase, digest: auditDigestHex(digest) };

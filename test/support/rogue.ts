@@ -87,12 +87,12 @@ export class RogueSite {
   /** An update for a round/start, signed by `signer` (default: this site's own key). */
   update(start: RoundStart, values: Float32Array, signer: Uint8Array = this.options.identity.secretKey): Envelope {
     const env = createEnvelope('update/submit', { type: 'update/submit', taskHash: start.taskHash, round: start.round, attempt: start.attempt, site: this.options.site, update: values, numExamples: 50, metrics: { loss: 0.5 } });
-    return signEnvelope(signer, env);
+    return signEnvelope(signer, env, runOfStart(start));
   }
 
   evalResult(start: RoundStart): Envelope {
     const env = createEnvelope('eval/result', { type: 'eval/result', taskHash: start.taskHash, round: start.round, attempt: start.attempt, site: this.options.site, numExamples: 50, metrics: { auc: 0.5, loss: 0.69, accuracy: 0.5 } });
-    return signEnvelope(this.options.identity.secretKey, env);
+    return signEnvelope(this.options.identity.secretKey, env, runOfStart(start));
   }
 
   /** Call `fn` for every message received from now on. */
@@ -132,6 +132,12 @@ export class RogueSite {
   }
 }
 
+/** The run a round/start names (its answers are signed for it). */
+function runOfStart(start: RoundStart): number | string | undefined {
+  const run = start.config['runId'];
+  return typeof run === 'number' || typeof run === 'string' ? run : undefined;
+}
+
 function decodeKey(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text.replace(/^ed25519:/, ''), 'base64url'));
 }
@@ -158,6 +164,7 @@ export class ScriptedSite {
       identitySecretKey: options.identity.secretKey,
       membership: options.membership,
     });
+    let run: number | string | undefined;
     const stepOf: Record<string, string> = { 'secagg/roster': 'shares', 'secagg/relay': 'masked', 'secagg/survivors': 'attest', 'secagg/unmask': 'reveal' };
     this.rogue.onMessage(async (env) => {
       if (env.type !== 'round/start' && !env.type.startsWith('secagg/')) return;
@@ -166,8 +173,9 @@ export class ScriptedSite {
         this.rogue.close();
         return;
       }
+      if (env.type === 'round/start') run = runOfStart(env.body);
       const reply = await this.runner.handle(env.body as CoordinatorMessage);
-      if (this.rogue.connected) this.rogue.send(signEnvelope(options.identity.secretKey, parseEnvelope(createEnvelope(reply.type, reply as never))));
+      if (this.rogue.connected) this.rogue.send(signEnvelope(options.identity.secretKey, parseEnvelope(createEnvelope(reply.type, reply as never)), run));
     });
   }
 }
