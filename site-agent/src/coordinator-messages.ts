@@ -53,6 +53,7 @@ const contextSchema = z.strictObject({
   attempt: z.number().int().min(0),
   site: z.string(),
   phase: z.string(),
+  run: z.string().min(1).max(64).optional(),
 });
 
 const recordSchema = z.strictObject({

@@ -4,7 +4,7 @@
  * send anything: forged signatures, replays, NaN, oversized or malformed frames.
  */
 import { io, type Socket } from 'socket.io-client';
-import { signChallenge, type Identity } from '@cohortfl/identity';
+import { createChallenge, NO_CHANNEL_BINDING, signChallenge, signPayload, statusContext, type Identity } from '@cohortfl/identity';
 import { SiteRunner, signEnvelope, type Membership, type SiteWork } from '@cohortfl/protocol';
 import { createCodec, createEnvelope, encodeBody, msgpackrParser, parseEnvelope, PROTOCOL_VERSION, type CoordinatorMessage, type Envelope, type RoundStart } from '@cohortfl/wire';
 import { encodePublicKey } from '@cohortfl/identity';
@@ -18,6 +18,19 @@ export interface RogueOptions {
 }
 
 export class RogueSite {
+  /** This connection's handshake nonce and the coordinator's challenge (statuses are bound to it). */
+  private readonly nonce = createChallenge();
+  private challenge: Uint8Array | undefined;
+  private statusSeq = 0;
+
+  /** A status signed for this session, as a real site sends it. */
+  status(body: { ready: boolean; epsilonSpent?: number }): void {
+    const seq = ++this.statusSeq;
+    const envelope = parseEnvelope(createEnvelope('status', { ...body, seq }));
+    const sig = signPayload(this.options.identity.secretKey, statusContext(this.options.site, this.challenge!, seq), encodeBody(envelope.body));
+    this.send({ ...envelope, sig });
+  }
+
   readonly received: Envelope[] = [];
   readonly errors: { code: string; message: string }[] = [];
   private readonly codec = createCodec();
@@ -46,17 +59,25 @@ export class RogueSite {
       socket.on('connect_error', (e) => reject(e));
       socket.on('connect', () => {
         const version = this.options.version ?? PROTOCOL_VERSION;
-        const hello = createEnvelope('hello', { site: this.options.site, protocolVersion: version, publicKey: encodePublicKey(this.options.identity.publicKey) });
+        const hello = createEnvelope('hello', { site: this.options.site, protocolVersion: version, publicKey: encodePublicKey(this.options.identity.publicKey), nonce: this.nonce });
         this.sendUnchecked({ ...hello, v: version });
       });
       this.listeners.push((env) => {
         if (env.type === 'challenge') {
           const b = env.body;
-          const signature = signChallenge(this.options.identity.secretKey, { challenge: b.challenge, site: this.options.site, coordinatorPublicKey: decodeKey(b.coordinatorPublicKey) });
+          this.challenge = b.challenge;
+          const signature = signChallenge(this.options.identity.secretKey, {
+            challenge: b.challenge,
+            site: this.options.site,
+            coordinatorPublicKey: decodeKey(b.coordinatorPublicKey),
+            siteNonce: this.nonce,
+            proof: b.proof,
+            channelBinding: NO_CHANNEL_BINDING,
+          });
           this.send(createEnvelope('auth', { site: this.options.site, signature }));
         } else if (env.type === 'welcome') {
           clearTimeout(timer);
-          this.send(createEnvelope('status', { ready: true }));
+          this.status({ ready: true });
           resolve({ welcomed: true });
         } else if (env.type === 'error') {
           clearTimeout(timer);

@@ -8,6 +8,8 @@ import { concatBytes, decodeHexStrict, isBytes } from './bytes.js';
  */
 export const SIGN_DOMAINS = {
   AUTH: 'cohortfl/v1/auth',
+  COORDINATOR_AUTH: 'cohortfl/v1/coordinator-auth',
+  STATUS: 'cohortfl/v1/status',
   ROUND_START: 'cohortfl/v1/round-start',
   UPDATE: 'cohortfl/v1/update',
   EVAL: 'cohortfl/v1/eval',
