@@ -109,7 +109,7 @@ describe('refusals at a real coordinator', () => {
   }, 150_000);
 
   it('refuses an update that names another site', async () => {
-    const fake = createEnvelope('status', { ready: true });
+    const fake = createEnvelope('status', { ready: true, seq: 1 });
     mallory.send(fake);
     const start = { type: 'round/start', taskHash: fixture.taskHash, round: 1, attempt: 1, phase: 'train', cohort: [], config: {}, weights: new Float32Array(0) } as RoundStart;
     const env = mallory.update(start, new Float32Array(0));

@@ -4,8 +4,9 @@
  * whose messages go through the validation pipeline in session-messages.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { TLSSocket } from 'node:tls';
 import type { Socket } from 'socket.io';
-import { createChallenge, decodePublicKey, verifyChallenge } from '@cohortfl/identity';
+import { CHANNEL_BINDING_BYTES, CHANNEL_BINDING_LABEL, createChallenge, decodePublicKey, NO_CHANNEL_BINDING, signCoordinatorProof, verifyChallenge } from '@cohortfl/identity';
 import { createEnvelope, type Envelope } from '@cohortfl/wire';
 import { refuse, sendEnvelope, type CoordinatorContext } from './context.js';
 import { refusalOf } from './refusals.js';
@@ -17,7 +18,7 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 type Stage =
   | { name: 'hello' }
-  | { name: 'auth'; site: string; publicKey: Uint8Array; challenge: Uint8Array }
+  | { name: 'auth'; site: string; publicKey: Uint8Array; challenge: Uint8Array; siteNonce: Uint8Array; channelBinding: Uint8Array; proof: Uint8Array }
   | { name: 'open'; session: Session };
 
 export function handleConnection(ctx: CoordinatorContext, socket: Socket): void {
@@ -74,8 +75,26 @@ function onHello(ctx: CoordinatorContext, socket: Socket, envelope: Envelope): S
     return undefined;
   }
   const challenge = createChallenge();
-  sendEnvelope(ctx, socket, createEnvelope('challenge', { challenge, coordinatorPublicKey: ctx.publicKeyText }));
-  return { name: 'auth', site, publicKey: decodePublicKey(publicKey), challenge };
+  const channel = channelBindingOf(socket);
+  const siteNonce = envelope.body.nonce;
+  // The coordinator proves its key first, over the site's nonce and this very channel.
+  const proof = signCoordinatorProof(ctx.identity.secretKey, { site, siteNonce, challenge, channelBinding: channel.value });
+  sendEnvelope(ctx, socket, createEnvelope('challenge', { challenge, coordinatorPublicKey: ctx.publicKeyText, binding: channel.binding, proof }));
+  return { name: 'auth', site, publicKey: decodePublicKey(publicKey), challenge, siteNonce, channelBinding: channel.value, proof };
+}
+
+/**
+ * The handshake's channel binding: under TLS terminated here, 32 bytes of the TLS exporter
+ * (RFC 5705/8446) of this connection, which the site computes on its side of the same TLS
+ * session; a relay in between has two sessions and two different values. Without TLS here
+ * (plain HTTP, or TLS terminated by a proxy in front) there is nothing to bind to.
+ */
+function channelBindingOf(socket: Socket): { binding: 'tls-exporter' | 'none'; value: Uint8Array } {
+  const raw = socket.request?.socket;
+  if (raw instanceof TLSSocket) {
+    return { binding: 'tls-exporter', value: new Uint8Array(raw.exportKeyingMaterial(CHANNEL_BINDING_BYTES, CHANNEL_BINDING_LABEL, Buffer.alloc(0))) };
+  }
+  return { binding: 'none', value: NO_CHANNEL_BINDING };
 }
 
 function onAuth(ctx: CoordinatorContext, socket: Socket, stage: Extract<Stage, { name: 'auth' }>, envelope: Envelope): Stage | undefined {
@@ -88,7 +107,14 @@ function onAuth(ctx: CoordinatorContext, socket: Socket, stage: Extract<Stage, {
     refuse(ctx, socket, site, 'impersonation', `auth names site '${envelope.body.site}' but hello named '${site}'`, true);
     return undefined;
   }
-  const input = { challenge: stage.challenge, site, coordinatorPublicKey: ctx.identity.publicKey };
+  const input = {
+    challenge: stage.challenge,
+    site,
+    coordinatorPublicKey: ctx.identity.publicKey,
+    siteNonce: stage.siteNonce,
+    proof: stage.proof,
+    channelBinding: stage.channelBinding,
+  };
   if (!verifyChallenge(stage.publicKey, input, envelope.body.signature)) {
     refuse(ctx, socket, site, 'bad_signature', 'the challenge signature does not verify with the enrolled key', true);
     return undefined;
@@ -104,6 +130,8 @@ function onAuth(ctx: CoordinatorContext, socket: Socket, stage: Extract<Stage, {
     socket,
     since: ctx.now(),
     ready: false,
+    challenge: stage.challenge,
+    statusSeq: 0,
     send: (env) => sendEnvelope(ctx, socket, env),
   };
   const older = ctx.sessions.add(session);

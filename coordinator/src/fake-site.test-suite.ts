@@ -4,7 +4,7 @@
  * NaN updates, replays, wrong versions).
  */
 import { io, type Socket } from 'socket.io-client';
-import { decodePublicKey, encodePublicKey, generateIdentity, signChallenge, type Identity } from '@cohortfl/identity';
+import { createChallenge, decodePublicKey, encodePublicKey, generateIdentity, NO_CHANNEL_BINDING, signChallenge, signPayload, statusContext, verifyCoordinatorProof, type Identity } from '@cohortfl/identity';
 import { signEnvelope, verifyEnvelope } from '@cohortfl/protocol';
 import {
   ChunkAssembler,
@@ -12,10 +12,12 @@ import {
   createEnvelope,
   encodeBody,
   msgpackrParser,
+  parseEnvelope,
   PROTOCOL_VERSION,
   type Envelope,
   type EvalResult,
   type RoundStart,
+  type SiteStatus,
   type UpdateSubmit,
 } from '@cohortfl/wire';
 
@@ -125,14 +127,18 @@ export class FakeSite {
 
   /** hello → challenge → auth; resolves with the welcome or the error that ended it. */
   async handshake(options: { protocolVersion?: string; signWith?: Identity } = {}): Promise<Envelope> {
-    const hello = { site: this.name, protocolVersion: options.protocolVersion ?? PROTOCOL_VERSION, publicKey: this.publicKeyText };
+    const siteNonce = createChallenge();
+    const hello = { site: this.name, protocolVersion: options.protocolVersion ?? PROTOCOL_VERSION, publicKey: this.publicKeyText, nonce: siteNonce };
     this.sendUnchecked(createEnvelope('hello', hello));
     const first = await this.next((e) => e.type === 'challenge' || e.type === 'error', 'challenge');
     if (first.type !== 'challenge') return first;
-    const { challenge, coordinatorPublicKey } = first.body;
+    const { challenge, coordinatorPublicKey, proof } = first.body;
     const pinned = decodePublicKey(coordinatorPublicKey);
+    this.proofVerified = verifyCoordinatorProof(pinned, { site: this.name, siteNonce, challenge, channelBinding: NO_CHANNEL_BINDING }, proof);
+    this.challenge = challenge;
+    this.statusSeq = 0;
     const signer = options.signWith ?? this.identity;
-    const signature = signChallenge(signer.secretKey, { challenge, site: this.name, coordinatorPublicKey: pinned });
+    const signature = signChallenge(signer.secretKey, { challenge, site: this.name, coordinatorPublicKey: pinned, siteNonce, proof, channelBinding: NO_CHANNEL_BINDING });
     this.send(createEnvelope('auth', { site: this.name, signature }));
     return this.next((e) => e.type === 'welcome' || e.type === 'error', 'welcome');
   }
@@ -142,7 +148,20 @@ export class FakeSite {
     const welcome = await this.handshake();
     if (welcome.type !== 'welcome') throw new Error(`${this.name}: handshake refused: ${JSON.stringify(welcome.body)}`);
     this.answerRounds(coordinatorKey, behavior);
-    this.send(createEnvelope('status', { ready: true }));
+    this.status({ ready: true });
+  }
+
+  /** Whether the coordinator's proof in the last challenge verified with the key it presented. */
+  proofVerified = false;
+  private challenge: Uint8Array | undefined;
+  private statusSeq = 0;
+
+  /** A status signed for this session (challenge, growing seq), as a real site sends it; `signer` to forge. */
+  status(body: Omit<SiteStatus, 'seq'>, options: { seq?: number; signer?: Identity } = {}): void {
+    const seq = options.seq ?? ++this.statusSeq;
+    const envelope = parseEnvelope(createEnvelope('status', { ...body, seq } as SiteStatus));
+    const sig = signPayload((options.signer ?? this.identity).secretKey, statusContext(this.name, this.challenge!, seq), encodeBody(envelope.body));
+    this.send({ ...envelope, sig });
   }
 
   answerRounds(coordinatorKey: Uint8Array, behavior: Behavior): void {
@@ -167,6 +186,9 @@ export class FakeSite {
 
   private onStart(start: RoundStart, weights: Float32Array, behavior: Behavior): void {
     this.starts.push({ ...start, weights });
+    // Answers are signed for the run the round/start names, as a real site signs them.
+    const run = start.config['runId'];
+    this.run = typeof run === 'number' || typeof run === 'string' ? run : undefined;
     if (behavior.before?.(start, this) === 'silent') return;
     const envelope = start.phase === 'train' ? this.updateFor(start, weights, behavior) : this.evalFor(start, behavior);
     this.send(envelope);
@@ -174,8 +196,11 @@ export class FakeSite {
     behavior.after?.(start, envelope, this);
   }
 
-  sign<E extends Envelope>(envelope: E, signer: Identity = this.identity): E {
-    return signEnvelope(signer.secretKey, envelope);
+  /** The run of the last round/start received: the run this site's answers are signed for. */
+  run: number | string | undefined;
+
+  sign<E extends Envelope>(envelope: E, signer: Identity = this.identity, run: number | string | undefined = this.run): E {
+    return signEnvelope(signer.secretKey, envelope, run);
   }
 
   updateBody(start: RoundStart, update: Float32Array, numExamples = 10): UpdateSubmit {

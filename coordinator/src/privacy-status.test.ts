@@ -45,7 +45,7 @@ describe('site privacy reports', () => {
     const task = await tinyTask({ minSites: 1 });
     const { token } = await federation(task, { 'site-a': {} }, ['site-z']);
     const a = sites[0]!;
-    a.send(createEnvelope('status', { ready: true, epsilonSpent: 1.25 }));
+    a.status({ ready: true, epsilonSpent: 1.25 });
     const status = await waitUntil(async () => {
       const r = await api(c!, '/api/status', { token });
       return r.json.connectedSites[0]?.epsilonSpent === 1.25 ? r.json : undefined;
@@ -65,8 +65,8 @@ describe('site privacy reports', () => {
     expect(sitesList.json.find((s: { name: string }) => s.name === 'site-a')).toMatchObject({ epsilonSpent: 1.25, ready: true });
 
     // A later report replaces the earlier one; a status without ε leaves it as it was.
-    a.send(createEnvelope('status', { ready: true, epsilonSpent: 2.5 }));
-    a.send(createEnvelope('status', { ready: true }));
+    a.status({ ready: true, epsilonSpent: 2.5 });
+    a.status({ ready: true });
     await waitUntil(async () => ((await metric(c!, 'cohort_site_epsilon_spent', 'site="site-a"')) === 2.5 ? true : undefined), 'second report');
 
     a.close();
@@ -105,7 +105,7 @@ describe('site privacy reports', () => {
     // site-b runs out of budget after round 1: it says so before answering round 1's evaluation.
     const exhausts: Behavior = {
       before: (start, site) => {
-        if (start.round === 1 && start.phase === 'evaluate') site.send(createEnvelope('status', { ready: false, epsilonSpent: 3 }));
+        if (start.round === 1 && start.phase === 'evaluate') site.status({ ready: false, epsilonSpent: 3 });
       },
     };
     const { token } = await federation(task, { 'site-a': {}, 'site-b': exhausts });

@@ -47,6 +47,28 @@ async function runToEnd(token: string, rounds: number, taskName = 'tiny'): Promi
 const rejected = (reason: string) => metric(c!, 'cohort_messages_rejected_total', `reason="${reason}"`);
 
 describe('a run over real socket.io', () => {
+  it('a site message signed in one run is refused in a later run of the same task (signatures bind the run)', async () => {
+    const task = await tinyTask();
+    let replay: Envelope | undefined;
+    const { token } = await federation(task, {}, {
+      'site-a': {
+        delta: 0.01,
+        // In the second run, first resend the first run's round 1 update: same task, round and attempt.
+        before: (start, site) => {
+          if (replay && start.phase === 'train' && start.round === 1) site.sendUnchecked(replay);
+        },
+      },
+      'site-b': { delta: 0.03 },
+    });
+    await runToEnd(token, 1);
+    replay = sites[0]!.answers.find((e) => e.type === 'update/submit')!;
+    const second = await runToEnd(token, 1);
+    expect(second.rounds[0].trained).toEqual(['site-a', 'site-b']);
+    // The replay fails the run-bound signature; the site's own answer is then accepted, not refused as a duplicate.
+    expect(await rejected('bad_signature')).toBe(1);
+    expect(await rejected('duplicate')).toBe(0);
+  });
+
   it('completes N rounds with chunked, signed round/starts; every round is stored with its checkpoint', async () => {
     const task = await tinyTask();
     const { token } = await federation(task, { limits: { chunkBytes: 8 } }, { 'site-a': { delta: 0.01 }, 'site-b': { delta: 0.03 } });

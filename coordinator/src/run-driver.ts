@@ -329,7 +329,7 @@ export class RunDriver {
         } else {
           // Secure aggregation steps: the roster and the unmask request are signed, relayed shares are boxes.
           const env = createEnvelope(action.message.type, action.message as never) as Envelope;
-          envelopes = [isSignedType(env.type) ? signEnvelope(this.deps.identity.secretKey, parseEnvelope(env)) : env];
+          envelopes = [isSignedType(env.type) ? signEnvelope(this.deps.identity.secretKey, parseEnvelope(env), a.row.id) : env];
         }
         const sent = session !== undefined && envelopes.every((env) => session.send(env));
         if (!sent) this.lost.add(action.to);

@@ -4,9 +4,9 @@
  * enrolled key → replay guard → update shape and finiteness → the round engine.
  * A refusal is answered, logged and counted; the connection stays open.
  */
-import { auditDigestHex, decodePublicKey } from '@cohortfl/identity';
+import { auditDigestHex, decodePublicKey, statusContext, verifyPayload } from '@cohortfl/identity';
 import { signingContext, verifiedDigest } from '@cohortfl/protocol';
-import { checkUpdate, type Envelope, type SiteMessage, type SiteStatus } from '@cohortfl/wire';
+import { checkUpdate, encodeBody, type Envelope, type SiteMessage, type SiteStatus } from '@cohortfl/wire';
 import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import { refuse, type CoordinatorContext } from './context.js';
 import { refusalOf, refusalOfReject, type Refusal } from './refusals.js';
@@ -31,9 +31,21 @@ export function handleSessionMessage(ctx: CoordinatorContext, session: Session, 
     return;
   }
   switch (envelope.type) {
-    case 'status':
+    case 'status': {
+      // A status speaks for the site (readiness, ε spent, its policy): only the site's key,
+      // bound to this session's challenge and a growing sequence number, may sign it.
+      const row = ctx.store.getSite(session.site);
+      const seq = envelope.body.seq;
+      const signed =
+        row !== undefined &&
+        envelope.sig instanceof Uint8Array &&
+        verifyPayload(decodePublicKey(row.publicKey), statusContext(session.site, session.challenge, seq), encodeBody(envelope.body), envelope.sig);
+      if (!signed) return no('bad_signature', 'status is not signed by the site for this session');
+      if (seq <= session.statusSeq) return no('replayed', `status ${seq} is not newer than status ${session.statusSeq} of this session`);
+      session.statusSeq = seq;
       onStatus(ctx, session, envelope.body);
       return;
+    }
     case 'error':
       ctx.logger.warn({ site: session.site, code: envelope.body.code }, `site reported: ${envelope.body.message}`);
       return;
@@ -105,12 +117,14 @@ function roundMessage(
   const row = ctx.store.getSite(site);
   if (row?.status !== 'active') return no('revoked', `site '${site}' has been revoked`, true);
   // The digest the signature covers, computed once: the replay guard and the audit entry reuse it.
-  const digest = verifiedDigest(decodePublicKey(row.publicKey), envelope);
-  if (!digest) {
-    return no('bad_signature', `${envelope.type} signature does not verify with the enrolled key of '${site}'`);
-  }
+  // Round messages are signed for a run: one from an earlier run of the task does not verify.
   const active = ctx.driver.current;
-  const context = signingContext(envelope);
+  const run = active?.row.id;
+  const digest = verifiedDigest(decodePublicKey(row.publicKey), envelope, run);
+  if (!digest) {
+    return no('bad_signature', `${envelope.type} signature does not verify with the enrolled key of '${site}' for the running run`);
+  }
+  const context = signingContext(envelope, run);
   // From here on the refusal names the message the site signed, so the site's own record of it
   // finds it in the log (received and refused, not left out).
   const named = { run: active?.row.id ?? null, type: envelope.type, round: body.round, attempt: body.attempt, phase: context.phase, digest: auditDigestHex(digest) };

@@ -13,6 +13,10 @@ export interface Session {
   /** Milliseconds since the epoch when the session was welcomed. */
   since: number;
   ready: boolean;
+  /** This session's handshake challenge: the site's `status` signatures are bound to it. */
+  challenge: Uint8Array;
+  /** The last status sequence number accepted in this session (statuses must count up). */
+  statusSeq: number;
   /** Sends one envelope; false when the connection is gone or the envelope cannot be encoded. */
   send(envelope: Envelope): boolean;
 }

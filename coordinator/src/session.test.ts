@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodePublicKey, generateIdentity } from '@cohortfl/identity';
-import { createEnvelope } from '@cohortfl/wire';
+import { createEnvelope, PROTOCOL_VERSION } from '@cohortfl/wire';
 import type { RunningCoordinator } from './coordinator.js';
 import { FakeSite } from './fake-site.test-suite.js';
 import { adminToken, api, enroll, makeDataDir, metric, removeDataDirs, startTest, waitUntil, withStore } from './fixtures.test-suite.js';
@@ -66,7 +66,7 @@ describe('handshake refusals (error, then the connection closes)', () => {
   it('refuses another protocol major version (version)', async () => {
     const before = (await rejected('version'))!;
     const s = site('alpha', alpha);
-    const answer = await s.handshake({ protocolVersion: '2.0' });
+    const answer = await s.handshake({ protocolVersion: '3.0' });
     expect(answer.type).toBe('error');
     expect(answer.body).toMatchObject({ code: 'MESSAGE_INVALID' });
     await s.waitDisconnect();
@@ -84,7 +84,7 @@ describe('handshake refusals (error, then the connection closes)', () => {
 
   it('refuses anything but hello first (unauthenticated)', async () => {
     const s = site('alpha', alpha);
-    s.send(createEnvelope('status', { ready: true }));
+    s.send(createEnvelope('status', { ready: true, seq: 1 }));
     expect((await s.nextOfType('error')).body.code).toBe('UNAUTHORIZED');
     await s.waitDisconnect();
   });
@@ -97,6 +97,8 @@ describe('an open session', () => {
     expect(welcome).toMatchObject({ type: 'welcome', body: { site: 'alpha', sessionId: expect.stringMatching(/^[A-Za-z0-9_-]+$/) } });
     const challenge = s.inbox.find((e) => e.type === 'challenge')!;
     expect(challenge.type === 'challenge' && challenge.body.coordinatorPublicKey).toBe(c.publicKey);
+    // The coordinator proved its key over this site's nonce before the site answered.
+    expect(s.proofVerified).toBe(true);
 
     const before = (await rejected('malformed'))!;
     s.sendBytes(new Uint8Array([0xc1, 0x00, 0x01])); // 0xc1 is never valid msgpack
@@ -105,10 +107,10 @@ describe('an open session', () => {
     expect(await rejected('malformed')).toBe(before + 1);
 
     // Still open: a schema-invalid frame gets its own answer, and status still works.
-    s.sendUnchecked({ v: '1.0', type: 'status', id: '0'.repeat(32), body: { ready: 'yes' } });
+    s.sendUnchecked({ v: PROTOCOL_VERSION, type: 'status', id: '0'.repeat(32), body: { ready: 'yes', seq: 1 } });
     expect((await s.nextOfType('error')).body.code).toBe('MESSAGE_INVALID');
     expect(s.disconnected).toBe(false);
-    s.send(createEnvelope('status', { ready: true }));
+    s.status({ ready: true });
     const token = adminToken(dataDir);
     const status = await waitUntil(async () => {
       const r = await api(c, '/api/status', { token });
@@ -116,6 +118,26 @@ describe('an open session', () => {
     }, 'alpha ready');
     expect(status.connectedSites).toEqual([{ site: 'alpha', since: expect.any(Number), ready: true, epsilonSpent: null }]);
     expect(await metric(c, 'cohort_connected_sites')).toBe(1);
+  });
+
+  it('accepts only a status the site signed for this session, with a growing sequence number', async () => {
+    const before = (await rejected('bad_signature'))!;
+    const replays = (await rejected('replayed'))!;
+    const s = site('alpha', alpha);
+    expect((await s.handshake()).type).toBe('welcome');
+    // Unsigned, as whatever relays a connection could send it in the site's name: refused.
+    s.send(createEnvelope('status', { ready: true, epsilonSpent: 0, seq: 1 }));
+    expect((await s.nextOfType('error')).body.code).toBe('SIGNATURE_INVALID');
+    // Signed by another key: refused.
+    s.status({ ready: true, epsilonSpent: 0 }, { signer: generateIdentity() });
+    await waitUntil(async () => ((await rejected('bad_signature'))! >= before + 2 ? true : undefined), 'two bad statuses counted');
+    // The real one, then a replay of its sequence number.
+    s.status({ ready: true, epsilonSpent: 0.5 });
+    s.status({ ready: false, epsilonSpent: 0 }, { seq: 1 });
+    await waitUntil(async () => ((await rejected('replayed'))! >= replays + 1 ? true : undefined), 'the replayed status counted');
+    const token = adminToken(dataDir);
+    const status = (await api(c, '/api/status', { token })).json;
+    expect(status.connectedSites).toEqual([{ site: 'alpha', since: expect.any(Number), ready: true, epsilonSpent: 0.5 }]);
   });
 
   it('refuses messages a site may not send after welcome (unexpected) and keeps the connection', async () => {

@@ -17,7 +17,7 @@ import { createSiteMetrics } from './metrics.js';
 import { reasonOf } from './reasons.js';
 import { fitWireError } from './replies.js';
 import { RoundPipeline } from './round-pipeline.js';
-import { Session } from './session.js';
+import { Session, type StatusBody } from './session.js';
 import { appendCoordinatorMessage, coordinatorRecordOf } from './coordinator-messages.js';
 import { appendSignedMessage, recordOf, runOf } from './signed-messages.js';
 import { SiteBudget } from './site-budget.js';
@@ -78,7 +78,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     approvedTasks: new Set(config.policy.approvedTaskHashes).size,
     acceptTasks: config.policy.acceptTasks,
   };
-  const withPolicy = (status: SiteStatus): SiteStatus => ({ ...status, policy });
+  const withPolicy = (status: StatusBody): StatusBody => ({ ...status, policy });
   // One ledger for the whole site: every task's rounds are charged to the same budget.
   const budget = config.privacy
     ? new SiteBudget({
@@ -86,7 +86,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
         budget: config.privacy,
         logger,
         metrics,
-        onStatus: (status) => session?.send(createEnvelope('status', withPolicy(status))),
+        onStatus: (status) => session?.sendStatus(withPolicy(status)),
       })
     : undefined;
   const codec = createCodec({ maxMessageBytes: config.limits.maxMessageBytes });
@@ -192,6 +192,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     identity,
     coordinatorKey: config.coordinator.publicKey,
     ...(ca === undefined ? {} : { ca }),
+    ...(config.coordinator.channelBinding ? { channelBinding: config.coordinator.channelBinding } : {}),
     codec,
     logger,
     ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),

@@ -106,6 +106,11 @@ export const configSchema = z.strictObject({
     url: coordinatorUrl,
     publicKey,
     ca: path.optional(),
+    /**
+     * 'required' (default over https): the coordinator must bind the handshake to the TLS
+     * connection it terminates. 'optional': it may sit behind a TLS-terminating proxy.
+     */
+    channelBinding: z.enum(['required', 'optional']).optional(),
   }),
   keyFile: path,
   dataDir: path,

@@ -17,7 +17,7 @@ export interface SiteConfig {
   /** Where the config came from (a file path, or a label for in-memory configs); used in messages. */
   source: string;
   site: string;
-  coordinator: { url: string; publicKey: string; ca?: string };
+  coordinator: { url: string; publicKey: string; ca?: string; channelBinding?: 'required' | 'optional' };
   /** Absolute paths from here on. */
   keyFile: string;
   dataDir: string;
@@ -111,7 +111,7 @@ export function parseSiteConfig(raw: unknown, options: ParseConfigOptions): Site
   return {
     source: options.source,
     site: c.site,
-    coordinator: { url: c.coordinator.url, publicKey: c.coordinator.publicKey, ...(ca ? { ca } : {}) },
+    coordinator: { url: c.coordinator.url, publicKey: c.coordinator.publicKey, ...(ca ? { ca } : {}), ...(c.coordinator.channelBinding ? { channelBinding: c.coordinator.channelBinding } : {}) },
     keyFile,
     dataDir,
     stateDir: at(c.stateDir),

@@ -53,6 +53,7 @@ const contextSchema = z.strictObject({
   attempt: z.number().int().min(0),
   site: z.string(),
   phase: z.string(),
+  run: z.string().min(1).max(64).optional(),
 });
 
 const recordSchema = z.strictObject({
@@ -83,7 +84,7 @@ export function isRecordedCoordinatorMessage(type: string): boolean {
  */
 export function coordinatorRecordOf(envelope: Envelope, site: string, run: number | string | null, at = Date.now()): CoordinatorMessageRecord {
   if (!(envelope.sig instanceof Uint8Array)) throw new TypeError(`${envelope.type} carries no signature to record`);
-  const context = signingContext(envelope);
+  const context = signingContext(envelope, run);
   const body = envelope.body as unknown as Record<string, unknown>;
   return {
     at,

@@ -38,7 +38,8 @@ const unmask: SecAggUnmask = { type: 'secagg/unmask', ...round, survivors: [...S
 // Told to southbank only: "eastside dropped", so southbank reveals eastside's mask-key share too.
 const split: SecAggUnmask = { ...unmask, survivors: ['northgate', 'southbank'], dropped: ['eastside'] };
 
-const signed = (body: RoundStart | SecAggRoster | SecAggUnmask, key = coordinator.secretKey): Envelope => signEnvelope(key, createEnvelope(body.type, body as never) as Envelope);
+// Signed for run 5, as the coordinator signs every message of that run.
+const signed = (body: RoundStart | SecAggRoster | SecAggUnmask, key = coordinator.secretKey): Envelope => signEnvelope(key, createEnvelope(body.type, body as never) as Envelope, 5);
 
 /** What each site's agent appends as it receives each message (agent.ts keepEvidence). */
 function receive(site: string, envelopes: Envelope[]): void {
@@ -68,7 +69,7 @@ afterAll(removeTempDirs);
 
 describe('equivocation evidence', () => {
   it('the lies are validly signed: each site alone accepts its own version', () => {
-    for (const body of [roster, substituted, unmask, split]) expect(verifyEnvelope(coordinator.publicKey, signed(body))).toBe(true);
+    for (const body of [roster, substituted, unmask, split]) expect(verifyEnvelope(coordinator.publicKey, signed(body), 5)).toBe(true);
     for (const site of SITES) for (const r of readCoordinatorMessages(state(site)).records) expect(recordVerifies(coordinator.publicKey, r)).toBe(true);
   });
 

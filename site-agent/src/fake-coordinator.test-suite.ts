@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
-import { createChallenge, decodePublicKey, encodePublicKey, verifyChallenge, type Identity } from '@cohortfl/identity';
+import { createChallenge, decodePublicKey, encodePublicKey, NO_CHANNEL_BINDING, signCoordinatorProof, verifyChallenge, type Identity } from '@cohortfl/identity';
 import { signEnvelope } from '@cohortfl/protocol';
 import { createCodec, createEnvelope, msgpackrParser, parseEnvelope, type Envelope, type RoundStart } from '@cohortfl/wire';
 
@@ -18,6 +18,8 @@ export interface FakeCoordinatorOptions {
   port?: number;
   /** Key text sent in the challenge (default: this coordinator's own). */
   presentKey?: string;
+  /** Secret key the challenge's proof is signed with (default: this coordinator's own): a relay's, in tests. */
+  proofKey?: Uint8Array;
 }
 
 export type FakeEvent =
@@ -125,6 +127,8 @@ export class FakeCoordinator {
   private accept(socket: Socket): void {
     this.record({ kind: 'connection', id: socket.id });
     let challenge: Uint8Array | undefined;
+    let siteNonce: Uint8Array | undefined;
+    let proof: Uint8Array | undefined;
     let claimed: string | undefined;
     socket.on('disconnect', (reason) => this.record({ kind: 'disconnect', id: socket.id, reason }));
     socket.on('msg', (bytes: Uint8Array) => {
@@ -138,12 +142,15 @@ export class FakeCoordinator {
           return;
         }
         challenge = createChallenge();
+        siteNonce = envelope.body.nonce;
         const coordinatorPublicKey = this.options.presentKey ?? this.publicKey;
-        socket.emit('msg', this.codec.encode(createEnvelope('challenge', { challenge, coordinatorPublicKey })));
+        // The proof over the site's nonce, on a plain-HTTP channel (no TLS exporter to bind).
+        proof = signCoordinatorProof(this.options.proofKey ?? this.options.identity.secretKey, { site: claimed, siteNonce, challenge, channelBinding: NO_CHANNEL_BINDING });
+        socket.emit('msg', this.codec.encode(createEnvelope('challenge', { challenge, coordinatorPublicKey, binding: 'none', proof })));
       } else if (envelope.type === 'auth' && challenge && claimed) {
         const ok = verifyChallenge(
           decodePublicKey(this.options.sites[claimed]!),
-          { challenge, site: claimed, coordinatorPublicKey: decodePublicKey(this.options.presentKey ?? this.publicKey) },
+          { challenge, site: claimed, coordinatorPublicKey: decodePublicKey(this.options.presentKey ?? this.publicKey), siteNonce: siteNonce!, proof: proof!, channelBinding: NO_CHANNEL_BINDING },
           envelope.body.signature,
         );
         if (!ok) {

@@ -74,7 +74,7 @@ afterAll(async () => {
 
 describe('site agent with a privacy budget', () => {
   it('reports ε spent (0), its budget and its policy summary in its first status, and its budget on /metrics', async () => {
-    expect(fake.messages('status')[0]!.body).toEqual({ ready: true, epsilonSpent: 0, ...summary });
+    expect(fake.messages('status')[0]!.body).toEqual({ ready: true, epsilonSpent: 0, ...summary, seq: expect.any(Number) });
     expect(await metric(agent.metrics, 'cohort_site_epsilon_budget')).toBe(2.6);
     expect(await metric(agent.metrics, 'cohort_site_epsilon_spent')).toBe(0);
   });
@@ -105,7 +105,7 @@ describe('site agent with a privacy budget', () => {
     expect(spent).toBeGreaterThan(0);
     expect(spent).toBeLessThan(0.4);
     const statuses = statusBodies(from);
-    expect(statuses).toEqual([{ ready: true, epsilonSpent: expect.closeTo(spent, 9), ...summary }]);
+    expect(statuses).toEqual([{ ready: true, epsilonSpent: expect.closeTo(spent, 9), ...summary, seq: expect.any(Number) }]);
     // The status goes out before the update it pays for.
     const order = fake.events.slice(from).flatMap((e) => (e.kind === 'message' ? [e.envelope.type] : []));
     expect(order.indexOf('status')).toBeLessThan(order.indexOf('update/submit'));
@@ -121,7 +121,7 @@ describe('site agent with a privacy budget', () => {
     const spent = ledgerEpsilon();
     expect(spent).toBeGreaterThan(2.17);
     expect(spent).toBeLessThan(2.6);
-    expect(statusBodies(from)).toEqual([{ ready: true, epsilonSpent: expect.closeTo(spent, 9), ...summary }]);
+    expect(statusBodies(from)).toEqual([{ ready: true, epsilonSpent: expect.closeTo(spent, 9), ...summary, seq: expect.any(Number) }]);
 
     from = fake.events.length;
     fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 4, attempt: 1, phase: 'train', cohort, weights, config: privacyRoundConfig(siteDp) }));
@@ -129,7 +129,7 @@ describe('site agent with a privacy budget', () => {
     expect(refused.type).toBe('round/refuse');
     expect((refused.body as RoundRefuse).error).toMatchObject({ code: 'BUDGET_EXHAUSTED', message: expect.stringMatching(/above this site's budget 2\.6/) });
     await fake.nextMessage(isStatus, 'status after the refusal', from);
-    expect(statusBodies(from)).toEqual([{ ready: false, epsilonSpent: expect.closeTo(spent, 9), ...summary }]);
+    expect(statusBodies(from)).toEqual([{ ready: false, epsilonSpent: expect.closeTo(spent, 9), ...summary, seq: expect.any(Number) }]);
     expect(ledgerEpsilon()).toBe(spent); // nothing charged for the refused round
     const ledger = JSON.parse(readFileSync(join(folder.dir, 'state', LEDGER_FILE), 'utf8'));
     expect(ledger.history).toHaveLength(2);
@@ -141,7 +141,7 @@ describe('site agent with a privacy budget', () => {
     const from = fake.events.length;
     agent = await start();
     await fake.nextMessage(isStatus, 'status after the restart', from);
-    expect(statusBodies(from)[0]).toEqual({ ready: true, epsilonSpent: expect.closeTo(spent, 9), ...summary });
+    expect(statusBodies(from)[0]).toEqual({ ready: true, epsilonSpent: expect.closeTo(spent, 9), ...summary, seq: expect.any(Number) });
     expect(await metric(agent.metrics, 'cohort_site_epsilon_spent')).toBeCloseTo(spent, 9);
     const again = fake.events.length;
     fake.send(SITE, createEnvelope('task/manifest', { hash: tiny.hash, json: tiny.json }));

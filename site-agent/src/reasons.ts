@@ -25,6 +25,8 @@ export const SITE_REJECT_REASONS = [
   'unexpected',
   'task_invalid',
   'unpinned_key',
+  'coordinator_unproven',
+  'channel_unbound',
   'handshake_invalid',
   'handshake_timeout',
   'unrecorded',

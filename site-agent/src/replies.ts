@@ -1,5 +1,5 @@
 /** Building the site's answers: signed envelopes around SiteRunner's messages, and refusals made outside it. */
-import { signEnvelopeDigest } from '@cohortfl/protocol';
+import { signEnvelopeDigest, type RunRef } from '@cohortfl/protocol';
 import { createEnvelope, LIMITS, parseEnvelope, type Envelope, type RoundRefuse, type RoundStart, type SiteMessage, type WireError } from '@cohortfl/wire';
 
 /** A wire error whose message fits the protocol's limit. */
@@ -27,13 +27,13 @@ export function refusalFor(start: RoundStart, site: string, error: WireError): R
  * re-encodes from what it decodes. Throws the wire's refusal for a body the
  * coordinator would refuse (e.g. a non-finite update).
  */
-export function signedReply(secretKey: Uint8Array, reply: SiteMessage): Envelope {
-  return signedReplyDigest(secretKey, reply).envelope;
+export function signedReply(secretKey: Uint8Array, reply: SiteMessage, run?: RunRef): Envelope {
+  return signedReplyDigest(secretKey, reply, run).envelope;
 }
 
 /** signedReply, and the digest its signature covers (what the site's record keeps). */
-export function signedReplyDigest(secretKey: Uint8Array, reply: SiteMessage): { envelope: Envelope; digest: Uint8Array } {
+export function signedReplyDigest(secretKey: Uint8Array, reply: SiteMessage, run?: RunRef): { envelope: Envelope; digest: Uint8Array } {
   const body = reply.type === 'round/refuse' ? { ...reply, error: fitWireError(reply.error) } : reply;
   const envelope = createEnvelope(reply.type, body as never) as Envelope;
-  return signEnvelopeDigest(secretKey, parseEnvelope(envelope));
+  return signEnvelopeDigest(secretKey, parseEnvelope(envelope), run);
 }

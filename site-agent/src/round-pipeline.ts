@@ -13,6 +13,7 @@ import { reasonOf } from './reasons.js';
 import { refusalFor, signedReply, signedReplyDigest } from './replies.js';
 import type { SiteState, StateStore } from './state-store.js';
 import type { TaskRegistry } from './task-registry.js';
+import { runOf } from './signed-messages.js';
 
 export interface RoundPipelineOptions {
   site: string;
@@ -167,7 +168,9 @@ export class RoundPipeline {
     const { options } = this;
     const body = envelope.body;
     const signed = isSignedType(envelope.type);
-    if (signed && !verifyEnvelope(options.coordinatorKey, envelope as Envelope)) {
+    // Bound to the run of the round/start this secure round follows.
+    const run = this.secureStart ? runOf(this.secureStart) : null;
+    if (signed && !verifyEnvelope(options.coordinatorKey, envelope as Envelope, run)) {
       options.reject('bad_signature', new CohortError('SIGNATURE_INVALID', `${envelope.type} signature does not verify against the pinned coordinator key`), connection);
       return;
     }
@@ -237,7 +240,7 @@ export class RoundPipeline {
     let unrecorded = false;
     // A site never signs what it cannot later verify: the record is kept before the message leaves.
     const sendSigned = (message: SiteMessage): number | undefined => {
-      const { envelope, digest } = signedReplyDigest(options.secretKey, message);
+      const { envelope, digest } = signedReplyDigest(options.secretKey, message, runOf(start));
       try {
         options.keepRecord(envelope, start, digest);
       } catch (error) {

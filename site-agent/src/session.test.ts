@@ -83,7 +83,9 @@ describe('site agent session', () => {
     expect(hello.body).toMatchObject({ site: SITE, publicKey: folder.publicKey });
     expect(fake.events.some((e) => e.kind === 'authenticated' && e.site === SITE)).toBe(true);
     // Two approved hashes, the fixture's minimum cohort of 2; no budget, so no ε fields.
-    expect(fake.messages('status')[0]!.body).toEqual({ ready: true, policy: { minCohortSize: 2, approvedTasks: 2, acceptTasks: true } });
+    expect(fake.messages('status')[0]!.body).toEqual({ ready: true, policy: { minCohortSize: 2, approvedTasks: 2, acceptTasks: true }, seq: 1 });
+    // Signed by the site for this session (the coordinator refuses any other).
+    expect(fake.messages('status')[0]!.sig).toHaveLength(64);
     expect(agentEvents.some((e) => e.kind === 'connected' && e.url === fake.url)).toBe(true);
     const text = await (await fetch(agent.metricsUrl!)).text();
     expect(text).toMatch(/^cohort_site_connected 1$/m);

@@ -8,10 +8,25 @@
  */
 import type { Logger } from 'pino';
 import { io, type Socket } from 'socket.io-client';
-import { decodePublicKey, encodePublicKey, signChallenge, type Identity } from '@cohortfl/identity';
+import { TLSSocket } from 'node:tls';
+import {
+  CHANNEL_BINDING_BYTES,
+  CHANNEL_BINDING_LABEL,
+  createChallenge,
+  decodePublicKey,
+  encodePublicKey,
+  NO_CHANNEL_BINDING,
+  signChallenge,
+  signPayload,
+  statusContext,
+  verifyCoordinatorProof,
+  type Identity,
+} from '@cohortfl/identity';
 import {
   createEnvelope,
+  encodeBody,
   msgpackrParser,
+  parseEnvelope,
   PROTOCOL_VERSION,
   type Codec,
   type Envelope,
@@ -40,8 +55,18 @@ export interface SessionOptions {
   /** A handshake this site refused (counted by reason); the session closes and retries with backoff. */
   onHandshakeRefused(reason: string, message: string): void;
   /** The status sent right after welcome (default `{ ready: true }`): readiness, ε, the policy summary. */
-  status?(): SiteStatus;
+  status?(): StatusBody;
+  /**
+   * 'required' (the default over https): the coordinator must bind the handshake to the TLS
+   * connection (exporter), so a relay cannot log in as this site. 'optional': accept a
+   * coordinator that terminates no TLS itself (behind a TLS proxy); over plain http there is
+   * no channel to bind.
+   */
+  channelBinding?: 'required' | 'optional';
 }
+
+/** A status before signing: the session adds its sequence number. */
+export type StatusBody = Omit<SiteStatus, 'seq'>;
 
 type Stage = 'idle' | 'hello' | 'auth' | 'open';
 
@@ -54,6 +79,10 @@ export class Session {
   private stopped = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** This connection's nonce, the coordinator's challenge, and the status counter of the session. */
+  private nonce: Uint8Array = new Uint8Array(0);
+  private challenge: Uint8Array | undefined;
+  private statusSeq = 0;
 
   constructor(private readonly options: SessionOptions) {
     this.pinned = decodePublicKey(options.coordinatorKey);
@@ -94,6 +123,20 @@ export class Session {
     return bytes.byteLength;
   }
 
+  /**
+   * Sends a status on the open session, signed by this site and bound to the session's
+   * challenge and a growing sequence number; returns false when there is no open session.
+   */
+  sendStatus(status: StatusBody): boolean {
+    if (!this.open || this.challenge === undefined) return false;
+    this.statusSeq += 1;
+    const body: SiteStatus = { ...status, seq: this.statusSeq };
+    // Signed as parsed (keys in schema order): exactly the bytes the coordinator re-encodes.
+    const envelope = parseEnvelope(createEnvelope('status', body));
+    const sig = signPayload(this.options.identity.secretKey, statusContext(this.options.site, this.challenge, this.statusSeq), encodeBody(envelope.body));
+    return this.send({ ...envelope, sig }) !== undefined;
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.handshakeTimer);
@@ -108,7 +151,10 @@ export class Session {
     const ms = this.options.handshakeTimeoutMs ?? 15_000;
     this.handshakeTimer = setTimeout(() => this.refuse('handshake_timeout', `no welcome within ${ms} ms`), ms);
     const { site, identity } = this.options;
-    this.emit(createEnvelope('hello', { site, protocolVersion: PROTOCOL_VERSION, publicKey: encodePublicKey(identity.publicKey) }));
+    this.nonce = createChallenge();
+    this.challenge = undefined;
+    this.statusSeq = 0;
+    this.emit(createEnvelope('hello', { site, protocolVersion: PROTOCOL_VERSION, publicKey: encodePublicKey(identity.publicKey), nonce: this.nonce }));
   }
 
   private onDisconnect(reason: string): void {
@@ -158,7 +204,19 @@ export class Session {
         this.refuse('unpinned_key', 'the coordinator presented a public key other than the one pinned in this site\'s config');
         return;
       }
-      const signature = signChallenge(identity.secretKey, { challenge: envelope.body.challenge, site, coordinatorPublicKey: this.pinned });
+      const { challenge, proof, binding } = envelope.body;
+      const channel = this.channelBinding(binding);
+      if (typeof channel === 'string') {
+        this.refuse('channel_unbound', channel);
+        return;
+      }
+      // The coordinator proves its pinned key first, over this connection's nonce and channel.
+      if (!verifyCoordinatorProof(this.pinned, { site, siteNonce: this.nonce, challenge, channelBinding: channel }, proof)) {
+        this.refuse('coordinator_unproven', 'the challenge carries no valid proof of the pinned coordinator key over this connection (a relay, or a coordinator that does not hold its key)');
+        return;
+      }
+      const signature = signChallenge(identity.secretKey, { challenge, site, coordinatorPublicKey: this.pinned, siteNonce: this.nonce, proof, channelBinding: channel });
+      this.challenge = challenge;
       this.stage = 'auth';
       this.emit(createEnvelope('auth', { site, signature }));
     } else if (envelope.type === 'welcome' && this.stage === 'auth') {
@@ -169,11 +227,37 @@ export class Session {
       clearTimeout(this.handshakeTimer);
       this.stage = 'open';
       this.backoff.reset();
-      this.emit(createEnvelope('status', this.options.status?.() ?? { ready: true }));
+      this.sendStatus(this.options.status?.() ?? { ready: true });
       this.options.onAuthenticated({ sessionId: envelope.body.sessionId, connection: this.connection });
     } else {
       this.refuse('handshake_invalid', `unexpected ${envelope.type} message during the handshake`);
     }
+  }
+
+  /**
+   * This connection's channel binding for the coordinator's stated mode, or why the handshake
+   * must stop: TLS exporter bytes when the coordinator binds to TLS (and this site is on TLS),
+   * zeros when it does not and this site accepts that.
+   */
+  private channelBinding(mode: 'tls-exporter' | 'none'): Uint8Array | string {
+    const tls = this.tlsSocket();
+    if (mode === 'tls-exporter') {
+      if (!tls) return 'the coordinator binds the handshake to TLS but this connection has no TLS of its own: something in between terminates it';
+      return new Uint8Array(tls.exportKeyingMaterial(CHANNEL_BINDING_BYTES, CHANNEL_BINDING_LABEL, Buffer.alloc(0)));
+    }
+    const required = this.options.channelBinding ?? (this.options.url.startsWith('https:') ? 'required' : 'optional');
+    if (required === 'required') {
+      return 'the coordinator does not bind the handshake to the TLS connection; set coordinator.channelBinding to "optional" only if it sits behind a TLS-terminating proxy you trust';
+    }
+    return NO_CHANNEL_BINDING;
+  }
+
+  /** The TLS socket under this connection's websocket, when there is one. */
+  private tlsSocket(): TLSSocket | undefined {
+    // engine.io-client's websocket transport keeps the `ws` WebSocket as `ws`, which keeps its socket as `_socket`.
+    const transport = (this.socket.io as unknown as { engine?: { transport?: { ws?: { _socket?: unknown } } } }).engine?.transport;
+    const raw = transport?.ws?._socket;
+    return raw instanceof TLSSocket ? raw : undefined;
   }
 
   /** A handshake this site will not complete: count, log, disconnect, retry after backoff. */

@@ -19,13 +19,15 @@ const record = (round: number, digest = 'c'.repeat(128)): SignedMessageRecord =>
 
 describe('signed-message record', () => {
   it('records the digest the coordinator computes from the message it decodes', () => {
-    const envelope = signedReply(site.secretKey, update);
+    const envelope = signedReply(site.secretKey, update, 7);
     const codec = createCodec({ maxMessageBytes: 1 << 20 });
     const received = codec.decode(codec.encode(envelope));
-    const coordinatorDigest = auditDigestHex(signingDigest(signingContext(received), encodeBody(received.body)));
+    const coordinatorDigest = auditDigestHex(signingDigest(signingContext(received, 7), encodeBody(received.body)));
     expect(recordOf(envelope, 7, 123)).toEqual({ at: 123, run: 7, type: 'update/submit', round: 2, attempt: 1, phase: 'train', digest: coordinatorDigest });
     // Another body is another digest.
-    expect(recordOf(signedReply(site.secretKey, { ...update, numExamples: 41 }), 7).digest).not.toBe(coordinatorDigest);
+    expect(recordOf(signedReply(site.secretKey, { ...update, numExamples: 41 }, 7), 7).digest).not.toBe(coordinatorDigest);
+    // The same message signed for another run is another digest: runs never share signatures.
+    expect(recordOf(signedReply(site.secretKey, update, 8), 8).digest).not.toBe(coordinatorDigest);
   });
 
   it('takes the run from the signed round config, or null when it names none', () => {

@@ -59,7 +59,7 @@ export function runOf(start: RoundStart): number | string | null {
 
 /** The record of a signed envelope, its digest computed exactly as the coordinator computes it. */
 export function recordOf(envelope: Envelope, run: number | string | null, at = Date.now(), signed?: Uint8Array): SignedMessageRecord {
-  const context = signingContext(envelope);
+  const context = signingContext(envelope, run);
   const body = envelope.body as { round: number; attempt: number };
   // `signed`: the digest the signer already computed (signEnvelopeDigest), else computed here the same way.
   const digest = auditDigestHex(signed ?? signingDigest(context, encodeBody(envelope.body)));

@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import type { Ledger } from '@cohortfl/privacy';
 import type { SitePrivacy } from '@cohortfl/protocol';
-import type { SiteMessage, SiteStatus } from '@cohortfl/wire';
+import type { SiteMessage } from '@cohortfl/wire';
+import type { StatusBody } from './session.js';
 import type { PrivacyBudget } from './config-schema.js';
 import type { SiteMetrics } from './metrics.js';
 import { ledgerPath, loadLedger, saveLedger } from './privacy-ledger.js';
@@ -19,7 +20,7 @@ export interface SiteBudgetOptions {
   logger: Logger;
   metrics: SiteMetrics;
   /** The status changed (a charge, or the budget ran out): tell the coordinator. */
-  onStatus(status: SiteStatus): void;
+  onStatus(status: StatusBody): void;
 }
 
 export class SiteBudget {
@@ -48,7 +49,7 @@ export class SiteBudget {
   }
 
   /** Readiness and ε: spent so far, and the policy's `epsilonMax` it is spent against. */
-  status(): SiteStatus {
+  status(): StatusBody {
     return { ready: !this.exhausted, epsilonSpent: this.epsilonSpent(), epsilonBudget: this.options.budget.epsilonMax };
   }
 

@@ -4,7 +4,7 @@
  * send anything: forged signatures, replays, NaN, oversized or malformed frames.
  */
 import { io, type Socket } from 'socket.io-client';
-import { signChallenge, type Identity } from '@cohortfl/identity';
+import { createChallenge, NO_CHANNEL_BINDING, signChallenge, signPayload, statusContext, type Identity } from '@cohortfl/identity';
 import { SiteRunner, signEnvelope, type Membership, type SiteWork } from '@cohortfl/protocol';
 import { createCodec, createEnvelope, encodeBody, msgpackrParser, parseEnvelope, PROTOCOL_VERSION, type CoordinatorMessage, type Envelope, type RoundStart } from '@cohortfl/wire';
 import { encodePublicKey } from '@cohortfl/identity';
@@ -18,6 +18,19 @@ export interface RogueOptions {
 }
 
 export class RogueSite {
+  /** This connection's handshake nonce and the coordinator's challenge (statuses are bound to it). */
+  private readonly nonce = createChallenge();
+  private challenge: Uint8Array | undefined;
+  private statusSeq = 0;
+
+  /** A status signed for this session, as a real site sends it. */
+  status(body: { ready: boolean; epsilonSpent?: number }): void {
+    const seq = ++this.statusSeq;
+    const envelope = parseEnvelope(createEnvelope('status', { ...body, seq }));
+    const sig = signPayload(this.options.identity.secretKey, statusContext(this.options.site, this.challenge!, seq), encodeBody(envelope.body));
+    this.send({ ...envelope, sig });
+  }
+
   readonly received: Envelope[] = [];
   readonly errors: { code: string; message: string }[] = [];
   private readonly codec = createCodec();
@@ -46,17 +59,25 @@ export class RogueSite {
       socket.on('connect_error', (e) => reject(e));
       socket.on('connect', () => {
         const version = this.options.version ?? PROTOCOL_VERSION;
-        const hello = createEnvelope('hello', { site: this.options.site, protocolVersion: version, publicKey: encodePublicKey(this.options.identity.publicKey) });
+        const hello = createEnvelope('hello', { site: this.options.site, protocolVersion: version, publicKey: encodePublicKey(this.options.identity.publicKey), nonce: this.nonce });
         this.sendUnchecked({ ...hello, v: version });
       });
       this.listeners.push((env) => {
         if (env.type === 'challenge') {
           const b = env.body;
-          const signature = signChallenge(this.options.identity.secretKey, { challenge: b.challenge, site: this.options.site, coordinatorPublicKey: decodeKey(b.coordinatorPublicKey) });
+          this.challenge = b.challenge;
+          const signature = signChallenge(this.options.identity.secretKey, {
+            challenge: b.challenge,
+            site: this.options.site,
+            coordinatorPublicKey: decodeKey(b.coordinatorPublicKey),
+            siteNonce: this.nonce,
+            proof: b.proof,
+            channelBinding: NO_CHANNEL_BINDING,
+          });
           this.send(createEnvelope('auth', { site: this.options.site, signature }));
         } else if (env.type === 'welcome') {
           clearTimeout(timer);
-          this.send(createEnvelope('status', { ready: true }));
+          this.status({ ready: true });
           resolve({ welcomed: true });
         } else if (env.type === 'error') {
           clearTimeout(timer);
@@ -87,12 +108,12 @@ export class RogueSite {
   /** An update for a round/start, signed by `signer` (default: this site's own key). */
   update(start: RoundStart, values: Float32Array, signer: Uint8Array = this.options.identity.secretKey): Envelope {
     const env = createEnvelope('update/submit', { type: 'update/submit', taskHash: start.taskHash, round: start.round, attempt: start.attempt, site: this.options.site, update: values, numExamples: 50, metrics: { loss: 0.5 } });
-    return signEnvelope(signer, env);
+    return signEnvelope(signer, env, runOfStart(start));
   }
 
   evalResult(start: RoundStart): Envelope {
     const env = createEnvelope('eval/result', { type: 'eval/result', taskHash: start.taskHash, round: start.round, attempt: start.attempt, site: this.options.site, numExamples: 50, metrics: { auc: 0.5, loss: 0.69, accuracy: 0.5 } });
-    return signEnvelope(this.options.identity.secretKey, env);
+    return signEnvelope(this.options.identity.secretKey, env, runOfStart(start));
   }
 
   /** Call `fn` for every message received from now on. */
@@ -132,6 +153,12 @@ export class RogueSite {
   }
 }
 
+/** The run a round/start names (its answers are signed for it). */
+function runOfStart(start: RoundStart): number | string | undefined {
+  const run = start.config['runId'];
+  return typeof run === 'number' || typeof run === 'string' ? run : undefined;
+}
+
 function decodeKey(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text.replace(/^ed25519:/, ''), 'base64url'));
 }
@@ -158,6 +185,7 @@ export class ScriptedSite {
       identitySecretKey: options.identity.secretKey,
       membership: options.membership,
     });
+    let run: number | string | undefined;
     const stepOf: Record<string, string> = { 'secagg/roster': 'shares', 'secagg/relay': 'masked', 'secagg/survivors': 'attest', 'secagg/unmask': 'reveal' };
     this.rogue.onMessage(async (env) => {
       if (env.type !== 'round/start' && !env.type.startsWith('secagg/')) return;
@@ -166,8 +194,9 @@ export class ScriptedSite {
         this.rogue.close();
         return;
       }
+      if (env.type === 'round/start') run = runOfStart(env.body);
       const reply = await this.runner.handle(env.body as CoordinatorMessage);
-      if (this.rogue.connected) this.rogue.send(signEnvelope(options.identity.secretKey, parseEnvelope(createEnvelope(reply.type, reply as never))));
+      if (this.rogue.connected) this.rogue.send(signEnvelope(options.identity.secretKey, parseEnvelope(createEnvelope(reply.type, reply as never)), run));
     });
   }
 }

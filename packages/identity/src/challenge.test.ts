@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCohortError } from '@cohortfl/wire';
-import { createChallenge, signChallenge, verifyChallenge } from './challenge.js';
+import { createChallenge, NO_CHANNEL_BINDING, signChallenge, signCoordinatorProof, statusContext, verifyChallenge, verifyCoordinatorProof } from './challenge.js';
 import { identityFromSeed } from './keys.js';
 import { SIGN_DOMAINS } from './sign-context.js';
 import { signPayload } from './signature.js';
@@ -11,7 +11,11 @@ const coordinator = seeded(2);
 const otherCoordinator = seeded(3);
 const impostor = seeded(4);
 const challenge = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
-const input = { challenge, site: 'hospital-a', coordinatorPublicKey: coordinator.publicKey };
+const siteNonce = Uint8Array.from({ length: 32 }, (_, i) => i * 3);
+const channelBinding = Uint8Array.from({ length: 32 }, (_, i) => 7 * i + 1);
+const binding = { site: 'hospital-a', siteNonce, challenge, channelBinding };
+const proof = signCoordinatorProof(coordinator.secretKey, binding);
+const input = { challenge, site: 'hospital-a', coordinatorPublicKey: coordinator.publicKey, siteNonce, proof, channelBinding };
 
 describe('challenge-response authentication', () => {
   const response = signChallenge(site.secretKey, input);
@@ -41,8 +45,34 @@ describe('challenge-response authentication', () => {
     expect(verifyChallenge(site.publicKey, input, signChallenge(impostor.secretKey, input))).toBe(false);
   });
 
+  it('binds the answer to the site\'s nonce, the coordinator\'s proof and the channel', () => {
+    const flip = (bytes: Uint8Array) => Uint8Array.from(bytes, (b, i) => (i === 0 ? b ^ 1 : b));
+    expect(verifyChallenge(site.publicKey, { ...input, siteNonce: flip(siteNonce) }, response)).toBe(false);
+    expect(verifyChallenge(site.publicKey, { ...input, proof: flip(proof) }, response)).toBe(false);
+    // A relay has its own channel (another TLS exporter value): the answer does not verify on it.
+    expect(verifyChallenge(site.publicKey, { ...input, channelBinding: NO_CHANNEL_BINDING }, response)).toBe(false);
+  });
+
+  it('the coordinator\'s proof verifies only with its key, for this nonce, challenge, site and channel', () => {
+    expect(verifyCoordinatorProof(coordinator.publicKey, binding, proof)).toBe(true);
+    expect(verifyCoordinatorProof(otherCoordinator.publicKey, binding, proof)).toBe(false);
+    expect(verifyCoordinatorProof(coordinator.publicKey, { ...binding, siteNonce: new Uint8Array(32) }, proof)).toBe(false);
+    expect(verifyCoordinatorProof(coordinator.publicKey, { ...binding, site: 'hospital-b' }, proof)).toBe(false);
+    expect(verifyCoordinatorProof(coordinator.publicKey, { ...binding, channelBinding: NO_CHANNEL_BINDING }, proof)).toBe(false);
+    // A site's auth answer is no coordinator proof (separate domains), even over its own bytes.
+    expect(verifyCoordinatorProof(coordinator.publicKey, binding, signChallenge(coordinator.secretKey, input))).toBe(false);
+    expect(verifyCoordinatorProof(coordinator.publicKey, null as never, proof)).toBe(false);
+  });
+
+  it('a status context is bound to the session challenge and the sequence number', () => {
+    const a = statusContext('hospital-a', challenge, 1);
+    expect(a.taskHash).toBe(Buffer.from(challenge).toString('hex'));
+    expect(a.round).toBe(1);
+    expect(a.domain).toBe(SIGN_DOMAINS.STATUS);
+  });
+
   it('does not accept a signature over the same bytes made for another domain', () => {
-    const payload = new Uint8Array([...challenge, ...coordinator.publicKey]);
+    const payload = new Uint8Array([...challenge, ...coordinator.publicKey, ...siteNonce, ...proof, ...channelBinding]);
     const context = { taskHash: '0'.repeat(64), round: 0, attempt: 0, site: 'hospital-a', phase: 'auth' };
     expect(verifyChallenge(site.publicKey, input, signPayload(site.secretKey, { ...context, domain: SIGN_DOMAINS.UPDATE }, payload))).toBe(false);
     // The same call with the AUTH domain is exactly what signChallenge produces.

@@ -5,8 +5,19 @@ export type { WriteKeyFileOptions } from './key-file.js';
 export { SIGN_DOMAINS, SIGNATURE_TAG, payloadHash, signingDigest, signingDigestFromPayloadHash } from './sign-context.js';
 export type { SignContext, SignDomain, SigningDigest } from './sign-context.js';
 export { signDigest, signPayload, verifyDigest, verifyPayload } from './signature.js';
-export { createChallenge, signChallenge, verifyChallenge } from './challenge.js';
-export type { ChallengeInput } from './challenge.js';
+export {
+  CHANNEL_BINDING_BYTES,
+  CHANNEL_BINDING_LABEL,
+  createChallenge,
+  NO_CHANNEL_BINDING,
+  NONCE_BYTES,
+  signChallenge,
+  signCoordinatorProof,
+  statusContext,
+  verifyChallenge,
+  verifyCoordinatorProof,
+} from './challenge.js';
+export type { ChallengeInput, HandshakeBinding } from './challenge.js';
 export { ReplayGuard } from './replay-guard.js';
 export type { ReplayCheck, ReplayGuardOptions, ReplayGuardState, ReplayEntryState, ReplayReason, ReplayVerdict } from './replay-guard.js';
 export { constantTimeEqual, generateToken, hashAdminToken, verifyAdminToken } from './tokens.js';

@@ -8,6 +8,8 @@ import { concatBytes, decodeHexStrict, isBytes } from './bytes.js';
  */
 export const SIGN_DOMAINS = {
   AUTH: 'cohortfl/v1/auth',
+  COORDINATOR_AUTH: 'cohortfl/v1/coordinator-auth',
+  STATUS: 'cohortfl/v1/status',
   ROUND_START: 'cohortfl/v1/round-start',
   UPDATE: 'cohortfl/v1/update',
   EVAL: 'cohortfl/v1/eval',
@@ -31,6 +33,13 @@ export interface SignContext {
   attempt: number;
   site: string;
   phase: string;
+  /**
+   * The run a round message belongs to (the coordinator's run id as text). Absent for
+   * statements outside a run (auth, audit, provenance). When present it is the last field
+   * of the digest, so a message signed for one run never verifies in another run of the
+   * same task (every run starts again at round 1 attempt 1).
+   */
+  run?: string;
 }
 
 /** Fixed leading tag: keeps these digests apart from any other SHA-512 use of the same key. */
@@ -88,6 +97,13 @@ const PAYLOAD_HASH_BYTES = 64;
 function preimageOf(context: SignContext, hash: Uint8Array): Uint8Array {
   const fields = encodeContext(context);
   fields.push(hash);
+  // After the fixed-size hash field, so digests of contexts without a run are unchanged and
+  // the two forms cannot be confused (their preimages differ in length and structure).
+  if (context.run !== undefined) {
+    const run = text('run', context.run);
+    if (run.length === 0 || run.length > 64) throw invalid('run must be 1 to 64 bytes of text');
+    fields.push(run);
+  }
   return concatBytes([SIGNATURE_TAG, ...fields.flatMap((field) => [u32(field.length), field])]);
 }
 

@@ -31,8 +31,22 @@ export function isSignedType(type: string): type is SignedType {
   return (SIGNED_TYPES as readonly string[]).includes(type);
 }
 
-/** The signing context of a round message, derived from its own fields. */
-export function signingContext(envelope: Envelope): SignContext {
+/** A run id as it enters a signing context; null or undefined: none. */
+export type RunRef = number | string | null | undefined;
+
+/**
+ * The signing context of a round message, derived from its own fields and the run it
+ * belongs to. A `round/start` names its run in its signed config (`runId`); every other
+ * round message is bound to the run of the `round/start` it answers or follows, which the
+ * signer and the verifier pass as `run`. A message with a run verifies only in that run.
+ */
+export function signingContext(envelope: Envelope, run?: RunRef): SignContext {
+  const own = envelope.type === 'round/start' ? envelope.body.config['runId'] : run;
+  const context = baseContext(envelope);
+  return own === undefined || own === null || typeof own === 'boolean' ? context : { ...context, run: String(own) };
+}
+
+function baseContext(envelope: Envelope): SignContext {
   switch (envelope.type) {
     case 'round/start': {
       const b = envelope.body;
@@ -73,32 +87,32 @@ export function signingContext(envelope: Envelope): SignContext {
 }
 
 /** The 64-byte digest a signed message's signature covers: its context and its packed body. */
-export function envelopeDigest(envelope: Envelope): SigningDigest {
-  return signingDigest(signingContext(envelope), encodeBody(envelope.body));
+export function envelopeDigest(envelope: Envelope, run?: RunRef): SigningDigest {
+  return signingDigest(signingContext(envelope, run), encodeBody(envelope.body));
 }
 
 /**
  * A copy of the envelope carrying the signature of its body, and the digest signed: the
  * value replay guards and audit records key on, so a large body is packed and hashed once.
  */
-export function signEnvelopeDigest<E extends Envelope>(secretKey: Uint8Array, envelope: E): { envelope: E; digest: SigningDigest } {
-  const digest = envelopeDigest(envelope);
+export function signEnvelopeDigest<E extends Envelope>(secretKey: Uint8Array, envelope: E, run?: RunRef): { envelope: E; digest: SigningDigest } {
+  const digest = envelopeDigest(envelope, run);
   return { envelope: { ...envelope, sig: signDigest(secretKey, digest) }, digest };
 }
 
 /** A copy of the envelope carrying the signature of its body. */
-export function signEnvelope<E extends Envelope>(secretKey: Uint8Array, envelope: E): E {
-  return signEnvelopeDigest(secretKey, envelope).envelope;
+export function signEnvelope<E extends Envelope>(secretKey: Uint8Array, envelope: E, run?: RunRef): E {
+  return signEnvelopeDigest(secretKey, envelope, run).envelope;
 }
 
 /**
  * The digest a present, valid signature by `publicKey` covers (computed from this very
  * envelope), or undefined when the signature is missing or does not verify. Never throws.
  */
-export function verifiedDigest(publicKey: Uint8Array, envelope: Envelope): SigningDigest | undefined {
+export function verifiedDigest(publicKey: Uint8Array, envelope: Envelope, run?: RunRef): SigningDigest | undefined {
   if (!isSignedType(envelope.type) || !(envelope.sig instanceof Uint8Array)) return undefined;
   try {
-    const digest = envelopeDigest(envelope);
+    const digest = envelopeDigest(envelope, run);
     return verifyDigest(publicKey, digest, envelope.sig) ? digest : undefined;
   } catch {
     return undefined;
@@ -106,6 +120,6 @@ export function verifiedDigest(publicKey: Uint8Array, envelope: Envelope): Signi
 }
 
 /** True only for a present signature by `publicKey` over exactly this body and context. Never throws. */
-export function verifyEnvelope(publicKey: Uint8Array, envelope: Envelope): boolean {
-  return verifiedDigest(publicKey, envelope) !== undefined;
+export function verifyEnvelope(publicKey: Uint8Array, envelope: Envelope, run?: RunRef): boolean {
+  return verifiedDigest(publicKey, envelope, run) !== undefined;
 }

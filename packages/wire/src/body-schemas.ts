@@ -49,11 +49,14 @@ const hello = z.strictObject({
     .regex(VERSION_PATTERN, 'expected <major>.<minor>')
     .refine(isCompatibleVersion, { message: 'incompatible protocol major version', params: { reason: 'VERSION' } }),
   publicKey,
+  nonce: bytes({ exact: LIMITS.CHALLENGE_BYTES }),
 }) satisfies z.ZodType<Hello>;
 
 const challenge = z.strictObject({
   challenge: bytes({ exact: LIMITS.CHALLENGE_BYTES }),
   coordinatorPublicKey: publicKey,
+  binding: z.enum(['tls-exporter', 'none']),
+  proof: bytes({ exact: LIMITS.SIGNATURE_BYTES }),
 }) satisfies z.ZodType<Challenge>;
 
 const auth = z.strictObject({
@@ -244,6 +247,7 @@ const siteStatus = z.strictObject({
     })
     .optional(),
   ready: z.boolean(),
+  seq: z.int().min(1).max(0xffff_ffff),
 }) satisfies z.ZodType<SiteStatus>;
 
 /** The body schema of every message type. */

@@ -137,12 +137,18 @@ export interface Hello {
   protocolVersion: string;
   /** The site's enrolled Ed25519 key, in @cohortfl/identity's text form (`ed25519:<base64url>`). */
   publicKey: string;
+  /** 32 fresh random bytes: the coordinator must sign them (Challenge.proof) before the site answers. */
+  nonce: Uint8Array;
 }
 
 /** Coordinator → site: fresh random bytes the site must sign, and the coordinator key sites pin. */
 export interface Challenge {
   challenge: Uint8Array;
   coordinatorPublicKey: string;
+  /** 'tls-exporter': the handshake is bound to the TLS connection the coordinator terminates; 'none': no TLS at the coordinator. */
+  binding: 'tls-exporter' | 'none';
+  /** The coordinator's signature over (site nonce, challenge, channel binding), domain cohortfl/v1/coordinator-auth. */
+  proof: Uint8Array;
 }
 
 /** Site → coordinator: the Ed25519 signature proving possession of the enrolled key. */
@@ -184,6 +190,8 @@ export interface SiteStatus {
   /** A summary of the hospital's policy for the operator's dashboard; the site still enforces it alone. */
   policy?: { minCohortSize: number; approvedTasks: number; acceptTasks: boolean };
   ready: boolean;
+  /** 1, 2, 3… within a session: the status signature covers it, and it must grow. */
+  seq: number;
 }
 
 /** The body each message type carries. Round messages repeat their `type` inside the body. */

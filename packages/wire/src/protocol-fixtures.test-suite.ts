@@ -50,8 +50,8 @@ export function sampleBodies(random: () => number): { [T in MessageType]: Messag
   const weights = Float32Array.from([-0, 1e-40, 3.4028234663852886e38, ...randomFloats(61, random)]);
   const round = { taskHash: TASK_HASH, round: 3, attempt: 2 };
   return {
-    hello: { site: 'st-marys.hosp_1', protocolVersion: '1.0', publicKey: PUBLIC_KEY },
-    challenge: { challenge: randomBytes(32, random), coordinatorPublicKey: PUBLIC_KEY },
+    hello: { site: 'st-marys.hosp_1', protocolVersion: '2.0', publicKey: PUBLIC_KEY, nonce: randomBytes(32, random) },
+    challenge: { challenge: randomBytes(32, random), coordinatorPublicKey: PUBLIC_KEY, binding: 'none', proof: randomBytes(64, random) },
     auth: { site: 'st-marys.hosp_1', signature: randomBytes(64, random) },
     welcome: { site: 'st-marys.hosp_1', sessionId: 'sess_Zq-19' },
     error: { code: 'POLICY_REFUSED', message: 'task not approved' },
@@ -70,7 +70,7 @@ export function sampleBodies(random: () => number): { [T in MessageType]: Messag
       error: { code: 'BUDGET_EXHAUSTED', message: 'privacy budget spent' },
     },
     'task/manifest': { hash: TASK_HASH, json: '{"model":{"layers":[]}}' },
-    status: { epsilonSpent: 1.25, ready: true },
+    status: { epsilonSpent: 1.25, ready: true, seq: 1 },
     'secagg/keys': { type: 'secagg/keys', ...round, site: 'a', cPk: randomBytes(32, random), sPk: randomBytes(32, random), keySig: randomBytes(64, random) },
     'secagg/roster': {
       type: 'secagg/roster', ...round, threshold: 2, degree: 0, colluders: 0, membership: TASK_HASH,

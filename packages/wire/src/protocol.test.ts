@@ -46,12 +46,12 @@ describe('codec round trips', () => {
 
   it('carries a 64-byte signature and a fresh 16-byte hex id', () => {
     const sig = new Uint8Array(64).fill(7);
-    const sent: Envelope = { ...createEnvelope('status', { ready: false }), sig };
+    const sent: Envelope = { ...createEnvelope('status', { ready: false, seq: 1 }), sig };
     const received = codec.decode(codec.encode(sent));
     expect(received.sig).toBeInstanceOf(Uint8Array);
     expect(rawBytes(received.sig as Uint8Array).equals(rawBytes(sig))).toBe(true);
     expect(received.id).toMatch(/^[0-9a-f]{32}$/);
-    expect(createEnvelope('status', { ready: true }).id).not.toBe(received.id);
+    expect(createEnvelope('status', { ready: true, seq: 1 }).id).not.toBe(received.id);
   });
 
   it('sends a 1,000,000-value Float32Array as raw bytes, not as a number array', () => {
@@ -71,7 +71,7 @@ describe('codec round trips', () => {
 
   it('accepts bin-encoded bytes from other msgpack implementations', () => {
     const { challenge } = bodies.challenge;
-    const received = codec.decode(frame('challenge', { challenge: Buffer.from(challenge), coordinatorPublicKey: PUBLIC_KEY }));
+    const received = codec.decode(frame('challenge', { challenge: Buffer.from(challenge), coordinatorPublicKey: PUBLIC_KEY, binding: 'none', proof: Buffer.from(bodies.challenge.proof) }));
     const got = (received.body as { challenge: Uint8Array }).challenge;
     expect(got.constructor).toBe(Uint8Array);
     expect(rawBytes(got).equals(rawBytes(challenge))).toBe(true);
@@ -128,23 +128,23 @@ describe('frames that are not messages', () => {
 
 describe('envelope validation', () => {
   it('refuses another major version first, and accepts another minor', () => {
-    const e = expectRefusal(() => codec.decode(frame('update/submit', 'garbage', { v: '2.0' })), 'MESSAGE_INVALID', 'VERSION');
-    expect(e.message).toContain('2.0');
+    const e = expectRefusal(() => codec.decode(frame('update/submit', 'garbage', { v: '3.0' })), 'MESSAGE_INVALID', 'VERSION');
+    expect(e.message).toContain('3.0');
     expectRefusal(() => parseEnvelope({ v: 'x'.repeat(5000), type: 'status', id: ID, body: {} }), 'MESSAGE_INVALID', 'VERSION');
-    expect(codec.decode(frame('status', { ready: true }, { v: '1.9' })).v).toBe('1.9');
-    const hello = { ...sampleBodies(createRandom(5)).hello, protocolVersion: '2.1' };
+    expect(codec.decode(frame('status', { ready: true, seq: 1 }, { v: '2.9' })).v).toBe('2.9');
+    const hello = { ...sampleBodies(createRandom(5)).hello, protocolVersion: '3.1' };
     expectRefusal(() => codec.decode(frame('hello', hello)), 'MESSAGE_INVALID', 'VERSION');
   });
 
   it('refuses an unknown message type, id or signature size', () => {
     expectRefusal(() => codec.decode(frame('keys/advertise', {})), 'MESSAGE_INVALID', 'SCHEMA');
-    expectRefusal(() => codec.decode(frame('status', { ready: true }, { id: 'ABC' })), 'MESSAGE_INVALID', 'SCHEMA');
-    expectRefusal(() => codec.decode(frame('status', { ready: true }, { sig: new Uint8Array(63) })), 'MESSAGE_INVALID', 'SCHEMA');
+    expectRefusal(() => codec.decode(frame('status', { ready: true, seq: 1 }, { id: 'ABC' })), 'MESSAGE_INVALID', 'SCHEMA');
+    expectRefusal(() => codec.decode(frame('status', { ready: true, seq: 1 }, { sig: new Uint8Array(63) })), 'MESSAGE_INVALID', 'SCHEMA');
     expectRefusal(() => parseEnvelope([1, 2]), 'MESSAGE_INVALID', 'SCHEMA');
   });
 
   it('refuses unknown keys in the envelope and in bodies, naming but not quoting', () => {
-    expectRefusal(() => codec.decode(frame('status', { ready: true }, { extra: 1 })), 'MESSAGE_INVALID', 'SCHEMA');
+    expectRefusal(() => codec.decode(frame('status', { ready: true, seq: 1 }, { extra: 1 })), 'MESSAGE_INVALID', 'SCHEMA');
     const e = expectRefusal(() => codec.decode(update({ extra: 1 })), 'MESSAGE_INVALID', 'SCHEMA');
     expect(e.message).toContain("'extra'");
     const hostile = expectRefusal(() => codec.decode(update({ 'Jane Doe, MRN 4471': 1 })), 'MESSAGE_INVALID', 'SCHEMA');
