@@ -1,10 +1,8 @@
 // The coordinator over TLS: a self-signed certificate made for 127.0.0.1, the site
 // agents trusting it through `coordinator.ca`, one whole round end to end.
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { adminToken, createFixture, pointSitesAt, startProcess, startSite, waitUntil, COORDINATOR_CLI, type Fixture, type Running } from './support/consortium.js';
+import { adminToken, createFixture, pointSitesAt, startSite, startTlsCoordinator, waitUntil, type Fixture, type Running } from './support/consortium.js';
 
 const procs: Running[] = [];
 let fixture: Fixture | undefined;
@@ -20,12 +18,8 @@ afterAll(async () => {
 describe('TLS', () => {
   it('runs a round over https with sites that pin the certificate authority', async () => {
     fixture = await createFixture({ rounds: 1 });
-    const cert = join(fixture.dir, 'cert.pem');
-    const key = join(fixture.dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const proc = startProcess(COORDINATOR_CLI, ['serve', '--data-dir', fixture.coordDir, '--host', '127.0.0.1', '--port', '0', '--tls-cert', cert, '--tls-key', key], join(fixture.logs, 'coordinator.log'));
+    const { proc, url, cert } = await startTlsCoordinator(fixture);
     procs.push(proc);
-    const url = (await proc.waitFor(/listening on (\S+)/))[1]!;
     expect(url.startsWith('https://')).toBe(true);
     pointSitesAt(fixture, url);
     for (const s of fixture.sites) {

@@ -5,7 +5,6 @@
 // connection (exporter): the relay's two connections have two different values, the site
 // finds no valid proof of the coordinator's key for its own channel, and walks away.
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -14,7 +13,7 @@ import { join } from 'node:path';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { createCodec, createEnvelope, msgpackrParser } from '@cohortfl/wire';
-import { adminToken, api, COORDINATOR_CLI, createFixture, parseMetrics, pointSitesAt, startCoordinator, startProcess, SITE_CLI, waitUntil, type Fixture, type Running } from '../../test/support/consortium.js';
+import { adminToken, api, createFixture, parseMetrics, pointSitesAt, startCoordinator, startProcess, startTlsCoordinator, SITE_CLI, waitUntil, type Fixture, type Running } from '../../test/support/consortium.js';
 
 const procs: Running[] = [];
 const closers: (() => Promise<void> | void)[] = [];
@@ -94,12 +93,8 @@ describe('a relay between a site and the coordinator', () => {
 
   it('over TLS the site refuses the handshake: the coordinator\'s proof is for another channel', async () => {
     fixture = await createFixture({ rounds: 1 });
-    const cert = join(fixture.dir, 'cert.pem');
-    const key = join(fixture.dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const proc = startProcess(COORDINATOR_CLI, ['serve', '--data-dir', fixture.coordDir, '--host', '127.0.0.1', '--port', '0', '--tls-cert', cert, '--tls-key', key], join(fixture.logs, 'coordinator.log'));
+    const { proc, url, cert, key } = await startTlsCoordinator(fixture);
     procs.push(proc);
-    const url = (await proc.waitFor(/listening on (\S+)/))[1]!;
     // The relay holds a certificate the site trusts (the worst case: a proxy with the key).
     const pem = { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8'), ca: readFileSync(cert, 'utf8') };
     const mitm = await relay(url, pem, () => undefined);

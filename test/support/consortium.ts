@@ -4,7 +4,7 @@
  * start the real CLIs (`cohort-coordinator serve`, `cohort-site run`) as child
  * processes on loopback with port 0.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -183,6 +183,19 @@ export async function startCoordinator(fixture: Fixture, port = 0): Promise<{ pr
   const proc = startProcess(COORDINATOR_CLI, ['serve', '--data-dir', fixture.coordDir, '--host', '127.0.0.1', '--port', String(port)], join(fixture.logs, 'coordinator.log'));
   const m = await proc.waitFor(/listening on (\S+)/);
   return { proc, url: m[1]! };
+}
+
+/**
+ * The coordinator over TLS with a self-signed certificate made for 127.0.0.1 (openssl);
+ * `cert` is also the CA a site pins, `key` the certificate's private key.
+ */
+export async function startTlsCoordinator(fixture: Fixture): Promise<{ proc: Running; url: string; cert: string; key: string }> {
+  const cert = join(fixture.dir, 'cert.pem');
+  const key = join(fixture.dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const proc = startProcess(COORDINATOR_CLI, ['serve', '--data-dir', fixture.coordDir, '--host', '127.0.0.1', '--port', '0', '--tls-cert', cert, '--tls-key', key], join(fixture.logs, 'coordinator.log'));
+  const url = (await proc.waitFor(/listening on (\S+)/))[1]!;
+  return { proc, url, cert, key };
 }
 
 export async function startSite(fixture: Fixture, name: string): Promise<Running> {
