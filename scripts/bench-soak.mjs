@@ -52,7 +52,7 @@ if (rounds % every !== 0) usage(`--rounds (${rounds}) must be a multiple of --ev
 const TOLERANCE = {
   rssBytes: 8 * 2 ** 20,
   rssRatio: 0.1,
-  describe: 'RSS and heap used grow by at most 8 MiB or 10 % (whichever is larger); open fds, active handles, active requests and active resources (each type) unchanged',
+  describe: 'RSS grows by at most 8 MiB or 10 % (whichever is larger); open fds, active handles, active requests and active resources (each type) unchanged; heap used shown, not judged (it swings with GC timing)',
 };
 
 // Scraped with a fresh connection closed after the answer, so the scrape itself is one
@@ -139,7 +139,6 @@ function verdictOf(samples) {
   const processes = last.processes.map((p) => {
     const w = warm.processes.find((q) => q.name === p.name);
     const allowed = Math.max(TOLERANCE.rssBytes, TOLERANCE.rssRatio * w.rss);
-    const allowedHeap = Math.max(TOLERANCE.rssBytes, TOLERANCE.rssRatio * w.heapUsed);
     const types = [...new Set([...Object.keys(w.resourcesByType), ...Object.keys(p.resourcesByType)])];
     const typeDeltas = Object.fromEntries(types.map((t) => [t, (p.resourcesByType[t] ?? 0) - (w.resourcesByType[t] ?? 0)]).filter(([, d]) => d !== 0));
     const series = samples.filter((s) => s.afterRound >= warm.afterRound).map((s) => s.processes.find((q) => q.name === p.name).rss);
@@ -153,8 +152,9 @@ function verdictOf(samples) {
       resourcesByType: typeDeltas,
       rssMaxAfterWarm: Math.max(...series) - w.rss,
     };
-    const ok = growth.rss <= allowed && growth.heapUsed <= allowedHeap && growth.fds === 0 && growth.handles === 0 && growth.requests === 0 && growth.resources === 0 && Object.keys(typeDeltas).length === 0;
-    return { name: p.name, warm: w, last: p, growth, allowedRssGrowth: allowed, allowedHeapGrowth: allowedHeap, ok };
+    // Heap used is shown, not judged: without a forced GC it swings by ±10 MiB between samples.
+    const ok = growth.rss <= allowed && growth.fds === 0 && growth.handles === 0 && growth.requests === 0 && growth.resources === 0 && Object.keys(typeDeltas).length === 0;
+    return { name: p.name, warm: w, last: p, growth, allowedRssGrowth: allowed, ok };
   });
   return { warmRound: warm.afterRound, lastRound: last.afterRound, tolerance: TOLERANCE.describe, processes, ok: processes.every((p) => p.ok) };
 }
