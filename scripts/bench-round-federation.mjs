@@ -49,6 +49,26 @@ export function buildTask({ name, params, sites, secure, dp, rounds }) {
 /** Runs the configuration; `track` registers child processes and temp dirs for cleanup. */
 export async function runConfiguration(row, { track, progress, perProcess, cpuProf }) {
   const rounds = 1 + row.rounds;
+  const fed = await startFederation(row, { rounds, track, progress, perProcess, cpuProf });
+  const { coordinator, children, logs, api } = fed;
+  coordinator.onRound = (round, seconds) => progress(`  round ${round}/${rounds}${round === 1 ? ' (warm-up)' : ''}: ${seconds.toFixed(3)} s`);
+  const run = await fed.startRun();
+  await fed.untilComplete(row.deadlineS);
+  const detail = await api(`/api/runs/${run.id}`);
+  const metrics = await api('/metrics');
+  const reports = await Promise.all(children.map((c) => c.report()));
+  await fed.stop();
+  return { rounds, detail, metrics, reports: reports.flatMap((r) => r.sites), stray: reports.reduce((n, r) => n + r.stray, 0), phases: coordinator.phases, backend: coordinator.backend, logs };
+}
+
+/**
+ * Sets a federation up and starts it, with no run yet: a fresh data directory, the task
+ * published for `rounds` rounds, enrolled sites, the coordinator process and the site
+ * processes, every agent authenticated. Shared by `pnpm bench rounds` and `pnpm bench soak`.
+ * `soak`: site agents serve /metrics, keep no per-answer records, and each pauses before
+ * training every round r with (r − 1) % soak.pauseEvery === 0 until resumed (onPaused).
+ */
+export async function startFederation(row, { rounds, track, progress, perProcess, cpuProf, soak }) {
   const dir = mkdtempSync(join(tmpdir(), 'cohortfl-bench-rounds-'));
   track.dir(dir);
   const logs = join(dir, 'logs');
@@ -108,11 +128,12 @@ export async function runConfiguration(row, { track, progress, perProcess, cpuPr
       dataDir: 'empty-data',
       policy: 'policy.json',
       stateDir: 'state',
+      ...(soak ? { metrics: { host: '127.0.0.1', port: 0 } } : {}),
     }));
   }
   const children = [];
   for (let i = 0; i < sites.length; i += perProcess) {
-    children.push(startSiteChild(sites.slice(i, i + perProcess), join(dir, `sites-${children.length + 1}`), logs, track, cpuProf));
+    children.push(startSiteChild(sites.slice(i, i + perProcess), join(dir, `sites-${children.length + 1}`), logs, track, cpuProf, soak));
   }
   await Promise.all(children.map((c) => c.ready));
   progress(`${sites.length} site agents authenticated (${children.length} processes); running ${rounds} rounds`);
@@ -124,19 +145,26 @@ export async function runConfiguration(row, { track, progress, perProcess, cpuPr
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${text}`);
     return path === '/metrics' ? text : JSON.parse(text);
   };
-  coordinator.onRound = (round, seconds) => progress(`  round ${round}/${rounds}${round === 1 ? ' (warm-up)' : ''}: ${seconds.toFixed(3)} s`);
-  const run = await api('/api/runs', { method: 'POST', body: JSON.stringify({ task: name, rounds }) });
-  await Promise.race([
-    coordinator.runComplete,
-    ...children.map((c) => c.failed),
-    new Promise((_, reject) => setTimeout(() => reject(new Error(`the run did not complete within ${row.deadlineS} s (logs: ${logs})`)), row.deadlineS * 1000).unref()),
-  ]);
-  const detail = await api(`/api/runs/${run.id}`);
-  const metrics = await api('/metrics');
-  const reports = await Promise.all(children.map((c) => c.report()));
-  await Promise.all(children.map((c) => c.stop()));
-  await coordinator.stop();
-  return { rounds, detail, metrics, reports: reports.flatMap((r) => r.sites), stray: reports.reduce((n, r) => n + r.stray, 0), phases: coordinator.phases, backend: coordinator.backend, logs };
+  return {
+    url,
+    api,
+    coordinator,
+    children,
+    sites,
+    logs,
+    coordDir,
+    startRun: () => api('/api/runs', { method: 'POST', body: JSON.stringify({ task: name, rounds }) }),
+    /** Resolves when the coordinator logs `run complete`; rejects on a failed attempt, a dead process or the deadline. */
+    untilComplete: (deadlineS) => Promise.race([
+      coordinator.runComplete,
+      ...children.map((c) => c.failed),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`the run did not complete within ${deadlineS} s (logs: ${logs})`)), deadlineS * 1000).unref()),
+    ]),
+    async stop() {
+      await Promise.all(children.map((c) => c.stop()));
+      await coordinator.stop();
+    },
+  };
 }
 
 function startCoordinator(coordDir, logs, track, cpuProf) {
@@ -187,6 +215,7 @@ function startCoordinator(coordDir, logs, track, cpuProf) {
     rejectDone(why);
   });
   return Object.assign(state, {
+    pid: child.pid,
     listening,
     runComplete,
     async stop() {
@@ -198,9 +227,10 @@ function startCoordinator(coordDir, logs, track, cpuProf) {
   });
 }
 
-function startSiteChild(sites, specBase, logs, track, cpuProf) {
+function startSiteChild(sites, specBase, logs, track, cpuProf, soak) {
   const specPath = `${specBase}.json`;
-  writeFileSync(specPath, JSON.stringify({ sites: sites.map(({ name, index, configPath }) => ({ name, index, configPath })) }));
+  const soakSpec = soak ? { keepRecords: false, pauseEvery: soak.pauseEvery } : {};
+  writeFileSync(specPath, JSON.stringify({ sites: sites.map(({ name, index, configPath }) => ({ name, index, configPath })), ...soakSpec }));
   const execArgv = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
   const child = fork(SITE_CHILD, [specPath], { env: { ...process.env, COHORTFL_QUIET: '1' }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv });
   track.child(child);
@@ -209,10 +239,14 @@ function startSiteChild(sites, specBase, logs, track, cpuProf) {
   let failedWith;
   const failed = new Promise((_, reject) => (failedWith = reject));
   failed.catch(() => {});
+  const handle = { sites: sites.map((s) => s.name), metricsUrls: [] };
   const ready = new Promise((resolve, reject) => {
     child.on('message', (m) => {
-      if (m.kind === 'ready') resolve();
-      else if (m.kind === 'failed') reject(new Error(m.message));
+      if (m.kind === 'ready') {
+        handle.metricsUrls = m.metricsUrls ?? [];
+        resolve();
+      } else if (m.kind === 'failed') reject(new Error(m.message));
+      else if (m.kind === 'paused') soak?.onPaused(m.site, m.round);
       else waiters.get(m.kind)?.(m);
     });
     child.once('exit', (code) => {
@@ -222,9 +256,12 @@ function startSiteChild(sites, specBase, logs, track, cpuProf) {
     });
   });
   const exited = new Promise((res) => child.once('exit', res));
-  return {
+  return Object.assign(handle, {
+    pid: child.pid,
     ready,
     failed,
+    /** Lets this process's sites paused before training `round` go on. */
+    resume: (round) => child.connected && child.send({ kind: 'resume', round }),
     report: () => new Promise((resolve) => {
       waiters.set('report', resolve);
       child.send({ kind: 'report' });
@@ -236,5 +273,5 @@ function startSiteChild(sites, specBase, logs, track, cpuProf) {
       await exited;
       clearTimeout(timer);
     },
-  };
+  });
 }

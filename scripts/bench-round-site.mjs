@@ -9,9 +9,13 @@
 // and phase.
 //
 //   node scripts/bench-round-site.mjs <spec.json>     (forked with an IPC channel)
-// spec: { sites: [{ name, configPath, index }] }
-// → parent: { kind: 'ready' } once every site is authenticated,
+// spec: { sites: [{ name, configPath, index }], keepRecords?: false, pauseEvery?: n }
+// → parent: { kind: 'ready', metricsUrls } once every site is authenticated,
 //           { kind: 'failed', message }, { kind: 'report', sites: [...] } on request.
+// For `pnpm bench soak`: keepRecords false keeps no per-answer snapshot (they would grow
+// with the rounds in this process), and with pauseEvery each site, before training round
+// r with (r − 1) % pauseEvery === 0, sends { kind: 'paused', site, round } and waits for
+// { kind: 'resume', round }: the parent samples every process in the same state.
 import diagnostics from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,11 +39,23 @@ diagnostics.subscribe('net.client.socket', ({ socket }) => (connecting ? connect
 const bytesOf = (state) => state.sockets.reduce((sum, s) => sum + s.bytesWritten, 0);
 const bytesReadOf = (state) => state.sockets.reduce((sum, s) => sum + s.bytesRead, 0);
 
+/** Rounds the parent has let go on (pauseEvery), and the sites waiting for one. */
+const resumed = new Set();
+const waiting = new Map();
+function pauseBefore(state, round) {
+  if (!spec.pauseEvery || (round - 1) % spec.pauseEvery !== 0 || state.paused.has(round)) return undefined;
+  state.paused.add(round);
+  if (resumed.has(round)) return undefined;
+  send({ kind: 'paused', site: state.name, round });
+  return new Promise((resolve) => waiting.set(round, [...(waiting.get(round) ?? []), resolve]));
+}
+
 /** Trivial work: a small update that depends only on (site, round, coordinate); fixed metrics. */
 function trivialWork(state) {
   return () => ({
     async load() {},
     async train(start) {
+      await pauseBefore(state, start.round);
       state.params = start.weights.length;
       // A 17-periodic pattern, copied out by doubling: memcpy speed, so the work stays trivial at 1M.
       const update = new Float32Array(start.weights.length);
@@ -56,10 +72,11 @@ function trivialWork(state) {
 
 const states = [];
 const agents = [];
+const metricsUrls = [];
 let stopping = false;
 
 async function startOne(site) {
-  const state = { name: site.name, index: site.index, sockets: [], records: [], disconnects: 0, refusals: [], params: 0 };
+  const state = { name: site.name, index: site.index, sockets: [], records: [], disconnects: 0, refusals: [], params: 0, paused: new Set() };
   states.push(state);
   connecting = state;
   const config = loadSiteConfig(site.configPath);
@@ -70,12 +87,13 @@ async function startOne(site) {
     logger: createLogger('info', site.name),
     work: trivialWork(state),
     onEvent: (event) => {
-      if (event.kind === 'connected') connected();
+      if (event.kind === 'metrics') metricsUrls.push(event.url);
+      else if (event.kind === 'connected') connected();
       else if (event.kind === 'disconnected' && !stopping) state.disconnects += 1;
       else if (event.kind === 'replied') {
         const r = event.reply;
         // Snapshot after the answer left: bytes up to and including it.
-        state.records.push({ type: r.type, round: r.round, attempt: r.attempt, delivered: event.delivered, up: bytesOf(state), down: bytesReadOf(state) });
+        if (spec.keepRecords !== false) state.records.push({ type: r.type, round: r.round, attempt: r.attempt, delivered: event.delivered, up: bytesOf(state), down: bytesReadOf(state) });
         if (r.type === 'round/refuse') state.refusals.push(`${r.error.code}: ${r.error.message}`);
       }
     },
@@ -97,6 +115,10 @@ process.on('message', async (message) => {
       stray: stray.length,
       sites: states.map((s) => ({ name: s.name, params: s.params, records: s.records, disconnects: s.disconnects, refusals: s.refusals, sockets: s.sockets.length, up: bytesOf(s) })),
     });
+  } else if (message?.kind === 'resume') {
+    resumed.add(message.round);
+    for (const resolve of waiting.get(message.round) ?? []) resolve();
+    waiting.delete(message.round);
   } else if (message?.kind === 'stop') {
     await stopAll();
     process.disconnect?.();
@@ -111,7 +133,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll().f
 
 try {
   for (const site of spec.sites) await startOne(site);
-  send({ kind: 'ready' });
+  send({ kind: 'ready', metricsUrls });
 } catch (error) {
   fail(`site agents did not start: ${error?.message ?? error}`);
   await stopAll();

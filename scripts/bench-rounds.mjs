@@ -15,9 +15,9 @@
 // --cpu-prof     write V8 CPU profiles of the coordinator and every site process to DIR
 // --keep         keep each configuration's temp folder (data dirs, site state, logs) and print where
 import { cpus } from 'node:os';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runConfiguration } from './bench-round-federation.mjs';
+import { processBook } from './bench-processes.mjs';
 
 const args = process.argv.slice(2);
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -25,6 +25,8 @@ const perProcess = Number(option('per-process') ?? 5);
 const cpuProf = option('cpu-prof');
 const json = args.includes('--json');
 const keep = args.includes('--keep');
+const book = processBook('bench rounds', { keep });
+const { track, shutdown, usage, fail, progress } = book;
 if (!Number.isInteger(perProcess) || perProcess < 1) usage(`--per-process must be a positive integer, got ${option('per-process')}`);
 
 const K = 100_000; // 9·11,111 + 1: exactly (see bench-round-federation.mjs)
@@ -46,66 +48,6 @@ const only = option('only')?.split(',');
 const unknown = only?.filter((id) => !ROWS.some((r) => r.id === id)) ?? [];
 if (unknown.length > 0) usage(`unknown row(s) ${unknown.join(', ')}; rows: ${ROWS.map((r) => r.id).join(', ')}`);
 const rows = ROWS.filter((r) => !only || only.includes(r.id));
-
-// Everything started is stopped, and every temp dir removed, on exit, failure and Ctrl-C.
-const children = new Set();
-const dirs = new Set();
-let currentLogs;
-const track = {
-  child: (c) => (children.add(c), c.once('exit', () => children.delete(c))),
-  dir: (d) => dirs.add(d),
-  logs: (d) => (currentLogs = d),
-};
-/** The last warnings and errors of the failed configuration's logs, printed before its folder goes. */
-function printLogTails() {
-  if (!currentLogs || !existsSync(currentLogs)) return;
-  for (const file of readdirSync(currentLogs)) {
-    const lines = readFileSync(join(currentLogs, file), 'utf8').split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-5);
-    for (const line of lines) console.error(`  ${file}: ${line.length > 400 ? `${line.slice(0, 400)}…` : line}`);
-  }
-}
-function removeDirs() {
-  for (const d of dirs) if (!keep) rmSync(d, { recursive: true, force: true });
-  dirs.clear();
-}
-/** Stops every child (SIGTERM, then SIGKILL after 5 s), waits for them, then removes the temp dirs. */
-async function shutdown() {
-  const exits = [...children].map((c) => new Promise((resolve) => {
-    c.once('exit', resolve);
-    c.kill('SIGTERM');
-    setTimeout(() => c.kill('SIGKILL'), 5000).unref();
-  }));
-  await Promise.all(exits);
-  removeDirs();
-}
-// Last resort (an exception past everything): signal the children, remove the dirs.
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGTERM');
-  removeDirs();
-});
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, async () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`\nbench rounds: ${signal}: stopping every process and removing temp folders`);
-    await shutdown();
-    process.exit(130);
-  });
-}
-/** A bad flag, before anything started. */
-function usage(message) {
-  console.error(`bench rounds: ${message}`);
-  process.exit(2);
-}
-async function fail(message) {
-  console.error(`bench rounds: ${message}`);
-  printLogTails();
-  if (!keep) console.error('bench rounds: (run with --keep to keep every log and data folder)');
-  await shutdown();
-  process.exit(1);
-}
-const progress = (line) => console.error(`bench rounds: ${line}`);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -186,7 +128,7 @@ for (const [i, row] of rows.entries()) {
     if (keep) progress(`[${i + 1}/${rows.length}] kept ${join(result.logs, '..')}`);
     progress(`[${i + 1}/${rows.length}] train phase ${fmtS(f.train)} s, whole round ${fmtS(f.cycle)} s, ${fmtX(f.upAll)} up per site per round`);
   } catch (error) {
-    if (interrupted) await new Promise(() => {}); // the signal handler is cleaning up and exits
+    if (book.interrupted) await new Promise(() => {}); // the signal handler is cleaning up and exits
     await fail(`${row.id} failed: ${error?.message ?? error}`);
   }
   await shutdown();

@@ -72,6 +72,11 @@ describe('admin API', () => {
     }
     expect(text).toContain('cohort_messages_rejected_total{reason="bad_signature"} 0');
     expect(text).toContain('cohort_rounds_total{outcome="completed"} 0');
+    // The process's own gauges, for spotting growth over a long run (pnpm bench soak reads them).
+    expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(text).toMatch(/^process_open_fds \d+$/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d+$/m);
+    expect(text).toMatch(/^nodejs_active_resources\{type="TCPServerWrap"\} \d+$/m);
   });
 });
 

@@ -3,7 +3,7 @@
  * in one process, as in tests, never share counters). Labels are outcomes, phases
  * and refusal reasons only: never a patient, record or free-text value.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import { REFUSALS, type Refusal } from './refusals.js';
 
 const DURATION_BUCKETS = [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
@@ -28,9 +28,26 @@ export interface Metrics {
   rejected(reason: Refusal): void;
 }
 
+/**
+ * The process's own gauges (resident memory, heap, open file descriptors, active handles
+ * and resources by type, event-loop lag, GC): prom-client's default metrics, collected once
+ * per process (they start an event-loop monitor and a GC observer) and registered in every
+ * coordinator's registry, so /metrics shows whether the server grows over a long run.
+ */
+let processMetrics: Registry | undefined;
+function registerProcessMetrics(registry: Registry): void {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  // getMetricsAsArray gives the metric objects themselves (typed as their JSON form).
+  for (const metric of processMetrics.getMetricsAsArray()) registry.registerMetric(metric as unknown as Metric);
+}
+
 export function createMetrics(): Metrics {
   const registry = new Registry();
   const registers = [registry];
+  registerProcessMetrics(registry);
   const roundsTotal = new Counter({ name: 'cohort_rounds_total', help: 'Round attempts by outcome', labelNames: ['outcome'], registers });
   const roundDuration = new Histogram({
     name: 'cohort_round_duration_seconds',

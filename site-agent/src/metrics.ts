@@ -3,7 +3,7 @@
  * one), so several agents in one process (tests) do not share counters.
  * Labels carry phases, outcomes and refusal reasons only, never patient data.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 
 export interface SiteMetrics {
   registry: Registry;
@@ -21,9 +21,27 @@ export interface SiteMetrics {
 /** Seconds; local training runs from under a second to tens of minutes. */
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
+/**
+ * The process's own gauges (process_resident_memory_bytes, nodejs_heap_size_used_bytes,
+ * process_open_fds, nodejs_active_handles and nodejs_active_resources by type, event-loop
+ * lag, GC): prom-client's default metrics, collected once per process (they start an
+ * event-loop monitor and a GC observer) and shown by every agent's registry, so a hospital
+ * sees whether its agent grows over months of rounds.
+ */
+let processMetrics: Registry | undefined;
+function registerProcessMetrics(registry: Registry): void {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  // getMetricsAsArray gives the metric objects themselves (typed as their JSON form).
+  for (const metric of processMetrics.getMetricsAsArray()) registry.registerMetric(metric as unknown as Metric);
+}
+
 export function createSiteMetrics(options: { privacy?: boolean } = {}): SiteMetrics {
   const registry = new Registry();
   const registers = [registry];
+  registerProcessMetrics(registry);
   return {
     registry,
     rounds: new Counter({

@@ -89,6 +89,9 @@ describe('site agent session', () => {
     expect(agentEvents.some((e) => e.kind === 'connected' && e.url === fake.url)).toBe(true);
     const text = await (await fetch(agent.metricsUrl!)).text();
     expect(text).toMatch(/^cohort_site_connected 1$/m);
+    // The process's own gauges, shown by every agent's registry.
+    expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(text).toMatch(/^nodejs_active_resources_total \d+$/m);
     expect((await fetch(agent.metricsUrl!.replace('/metrics', '/other'))).status).toBe(404);
   });
 
