@@ -129,7 +129,14 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       metrics,
       now: Date.now,
     };
-    const auth = createAdminAuth(tokenHash, viewerHash);
+    const adminToken = readAdminTokenFile(paths.token);
+    const { auth, mode } = await createAdminAuth(tokenHash, viewerHash, adminToken === undefined ? {} : { adminToken });
+    if (mode === 'scrypt') {
+      logger.warn(
+        { file: paths.token, reason: adminToken === undefined ? 'absent' : 'does_not_match' },
+        'the admin-token file is absent or does not match the stored hash: tokens are checked with scrypt (two at once) until each has passed once, so a flood of wrong tokens can delay the operator',
+      );
+    }
     const handler = createHttpHandler({ store, driver, sessions, metrics, auth, logger });
     server = config.tls
       ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, handler)
@@ -172,6 +179,16 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     server?.close();
     store.close();
     throw error;
+  }
+}
+
+/** The admin token as init wrote it (0600), or undefined when the operator removed the file. */
+function readAdminTokenFile(path: string): string | undefined {
+  try {
+    const token = readFileSync(path, 'utf8').trim();
+    return token.length > 0 ? token : undefined;
+  } catch {
+    return undefined;
   }
 }
 
