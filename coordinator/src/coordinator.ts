@@ -22,6 +22,7 @@ import { createHttpHandler } from './http-api.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { RefusalLedger } from './refusal-ledger.js';
 import { replaceFile } from './private-file.js';
 import { RunDriver } from './run-driver.js';
 import { SessionRegistry } from './session-registry.js';
@@ -127,6 +128,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       publicKeyText: encodePublicKey(identity.publicKey),
       logger,
       metrics,
+      refusals: new RefusalLedger({ store, identity, logger, now: Date.now }, config.refusals),
       now: Date.now,
     };
     const adminToken = readAdminTokenFile(paths.token);
@@ -153,6 +155,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     const port = await listen(server, config.host, config.port);
     const url = urlOf(config, port);
     const sweep = setInterval(() => sweepRevoked(ctx), REVOCATION_SWEEP_MS);
+    ctx.refusals.start();
     replaceFile(paths.serve, `${JSON.stringify({ url, pid: process.pid })}\n`);
     logger.info({ url }, 'listening');
 
@@ -167,6 +170,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
           void io.close(() => resolve());
           httpServer.closeAllConnections();
         });
+        // Every socket is closed, so no refusal comes after this: what is counted is written before the store closes.
+        ctx.refusals.stop();
         store.close();
         removeServeFile(paths.serve, url);
         logger.info('stopped');
