@@ -131,6 +131,8 @@ const quantile = (xs, q) => {
 /**
  * Polls /healthz one request after another from a worker thread (its own event loop, so
  * this thread sending the burst does not delay the polls) until stop(); resolves the latencies.
+ * The worker's first requests (loading fetch, opening the connection) are not recorded:
+ * `ready` resolves once they are done.
  */
 function pollHealthz(url) {
   const worker = new Worker(
@@ -138,11 +140,13 @@ function pollHealthz(url) {
      let polling = true;
      const latencies = [];
      parentPort.on('message', () => { polling = false; });
+     const get = async () => { const r = await fetch(workerData + '/healthz'); await r.arrayBuffer(); return r; };
      (async () => {
+       for (let i = 0; i < 10; i++) await get();
+       parentPort.postMessage('ready');
        while (polling) {
          const t0 = performance.now();
-         const r = await fetch(workerData + '/healthz');
-         await r.arrayBuffer();
+         const r = await get();
          if (r.status !== 200) throw new Error('/healthz answered ' + r.status);
          latencies.push(performance.now() - t0);
        }
@@ -150,11 +154,13 @@ function pollHealthz(url) {
      })();`,
     { eval: true, workerData: url },
   );
+  let ready;
   const done = new Promise((resolve, reject) => {
-    worker.once('message', resolve);
+    ready = new Promise((r) => worker.on('message', (m) => (m === 'ready' ? r() : resolve(m))));
     worker.once('error', reject);
   });
   return {
+    ready,
     stop: async () => {
       worker.postMessage('stop');
       const latencies = await done;
@@ -167,13 +173,14 @@ function pollHealthz(url) {
 /** 500 junk frames at once from an authenticated site, /healthz polled throughout. */
 async function burst(label, env) {
   const c = await coordinator(env);
-  for (let i = 0; i < 5; i++) await healthz(c.url); // warm
   const idlePoller = pollHealthz(c.url);
+  await idlePoller.ready;
   await sleep(500);
   const idle = await idlePoller.stop();
   const site = await authenticate(c);
   const before = await metricSum(c.url, 'cohort_messages_rejected_total');
   const poller = pollHealthz(c.url);
+  await poller.ready;
   await sleep(100);
   for (let i = 0; i < BURST; i++) site.socket.emit('msg', JUNK);
   // Until every frame is answered or the session is closed, then a little longer.
