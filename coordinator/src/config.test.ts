@@ -28,7 +28,7 @@ function refusal(run: () => unknown): string {
 describe('config precedence', () => {
   it('uses the defaults when nothing is set (no config file)', () => {
     const config = loadConfig({ dataDir: join(root, 'nothing-here'), env: {} });
-    expect(config).toEqual({ ...DEFAULTS, limits: { ...DEFAULTS.limits }, tls: null, timeouts: {} });
+    expect(config).toEqual({ ...DEFAULTS, limits: { ...DEFAULTS.limits }, refusals: { ...DEFAULTS.refusals }, tls: null, timeouts: {} });
   });
 
   it('flags > env > config file > defaults, field by field', () => {

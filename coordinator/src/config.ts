@@ -19,6 +19,12 @@ export const DEFAULTS = {
   limits: { maxMessageBytes: LIMITS.MAX_MESSAGE_BYTES, chunkBytes: 8 * 1024 * 1024 },
   retryDelayMs: 2000,
   logLevel: 'info' as LogLevel,
+  /**
+   * Refusals without a checked site signature are written to the audit log as one `refusals`
+   * entry per site (or the `unauthenticated` bucket) and reason every `flushSeconds`; a session
+   * with more than `closeAfter` refusals within `windowSeconds` is closed.
+   */
+  refusals: { flushSeconds: 60, closeAfter: 100, windowSeconds: 10 },
 } as const;
 
 const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -34,6 +40,13 @@ export const configLayerSchema = z.strictObject({
   timeouts: z.strictObject({ train: seconds.optional(), evaluate: seconds.optional(), secagg: seconds.optional() }).optional(),
   retryDelayMs: z.number().int().min(0).max(3_600_000).optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
+  refusals: z
+    .strictObject({
+      flushSeconds: z.number().positive().max(24 * 3600).optional(),
+      closeAfter: z.number().int().min(1).max(1_000_000).optional(),
+      windowSeconds: z.number().positive().max(24 * 3600).optional(),
+    })
+    .optional(),
 });
 export type ConfigLayer = z.infer<typeof configLayerSchema>;
 
@@ -46,6 +59,8 @@ export interface CoordinatorConfig {
   timeouts: { train?: number; evaluate?: number; secagg?: number };
   retryDelayMs: number;
   logLevel: LogLevel;
+  /** See DEFAULTS.refusals. */
+  refusals: { flushSeconds: number; closeAfter: number; windowSeconds: number };
 }
 
 function invalid(where: string, error: z.ZodError): CohortError {
@@ -77,10 +92,13 @@ export const ENV_VARS = {
   COHORT_SECAGG_TIMEOUT: 'timeouts.secagg',
   COHORT_RETRY_DELAY_MS: 'retryDelayMs',
   COHORT_LOG_LEVEL: 'logLevel',
+  COHORT_REFUSAL_FLUSH_SECONDS: 'refusals.flushSeconds',
+  COHORT_REFUSAL_CLOSE_AFTER: 'refusals.closeAfter',
+  COHORT_REFUSAL_WINDOW_SECONDS: 'refusals.windowSeconds',
 } as const;
 
-const NUMERIC = new Set(['port', 'limits.maxMessageBytes', 'limits.chunkBytes', 'retryDelayMs']);
-const DECIMAL = new Set(['timeouts.train', 'timeouts.evaluate', 'timeouts.secagg']);
+const NUMERIC = new Set(['port', 'limits.maxMessageBytes', 'limits.chunkBytes', 'retryDelayMs', 'refusals.closeAfter']);
+const DECIMAL = new Set(['timeouts.train', 'timeouts.evaluate', 'timeouts.secagg', 'refusals.flushSeconds', 'refusals.windowSeconds']);
 
 export function layerFromEnv(env: Record<string, string | undefined>): ConfigLayer {
   const layer: Record<string, unknown> = {};
@@ -142,6 +160,11 @@ export function mergeConfig(...layers: ConfigLayer[]): CoordinatorConfig {
     timeouts: {},
     retryDelayMs: pick((l) => l.retryDelayMs) ?? DEFAULTS.retryDelayMs,
     logLevel: pick((l) => l.logLevel) ?? DEFAULTS.logLevel,
+    refusals: {
+      flushSeconds: pick((l) => l.refusals?.flushSeconds) ?? DEFAULTS.refusals.flushSeconds,
+      closeAfter: pick((l) => l.refusals?.closeAfter) ?? DEFAULTS.refusals.closeAfter,
+      windowSeconds: pick((l) => l.refusals?.windowSeconds) ?? DEFAULTS.refusals.windowSeconds,
+    },
   };
   const train = pick((l) => l.timeouts?.train);
   const evaluate = pick((l) => l.timeouts?.evaluate);
@@ -167,5 +190,6 @@ export function defaultConfigFile(): ConfigLayer {
     timeouts: {},
     retryDelayMs: DEFAULTS.retryDelayMs,
     logLevel: DEFAULTS.logLevel,
+    refusals: { ...DEFAULTS.refusals },
   };
 }

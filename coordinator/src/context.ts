@@ -5,6 +5,7 @@ import type { Socket } from 'socket.io';
 import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { RefusalLedger } from './refusal-ledger.js';
 import { REFUSAL_CODES, type Refusal } from './refusals.js';
 import type { RunDriver } from './run-driver.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -20,6 +21,8 @@ export interface CoordinatorContext {
   publicKeyText: string;
   logger: Logger;
   metrics: Metrics;
+  /** Counts refusals, writes them to the audit log aggregated, closes sessions refused too often. */
+  refusals: RefusalLedger;
   now: () => number;
 }
 
@@ -42,8 +45,12 @@ function clip(message: string): string {
 }
 
 /**
- * Every refusal: one log line with its reason, one count, and an `error {code, message}`
- * to the sender. Before welcome (`close`) the connection is then closed; after it, it stays open.
+ * Every refusal: one count, an `error {code, message}` to the sender, and a log line. Before
+ * welcome (`close`) the connection is then closed; after it, it stays open unless the session
+ * has been refused more than `refusals.closeAfter` times within `refusals.windowSeconds`.
+ * A refusal naming a message whose site signature was checked (`refused`) gets its own signed
+ * `message.refused` audit entry; any other is counted by the refusal ledger and written to the
+ * audit log aggregated per site (or the unauthenticated bucket), reason and interval.
  */
 export function refuse(
   ctx: CoordinatorContext,
@@ -57,13 +64,27 @@ export function refuse(
 ): void {
   const code = REFUSAL_CODES[reason];
   ctx.metrics.rejected(reason);
-  tryAppendAudit(ctx.store, ctx.identity, ctx.logger, {
-    at: ctx.now(),
-    kind: AUDIT_KINDS.MESSAGE_REFUSED,
-    ...(site === undefined ? {} : { site }),
-    data: { reason, code, ...refused },
-  });
-  ctx.logger.warn({ site, reason, code, close }, `refused: ${clip(message)}`);
+  // Authenticated: the socket is its site's current session. Before that, `site` is only what the peer claims.
+  const authenticated = site !== undefined && ctx.sessions.get(site)?.socket === socket;
+  let log = true;
+  if (refused && authenticated) {
+    tryAppendAudit(ctx.store, ctx.identity, ctx.logger, {
+      at: ctx.now(),
+      kind: AUDIT_KINDS.MESSAGE_REFUSED,
+      site,
+      data: { reason, code, ...refused },
+    });
+  } else {
+    log = ctx.refusals.count(authenticated ? site : undefined, reason, code);
+  }
+  if (log) ctx.logger.warn({ site, reason, code, close }, `refused: ${clip(message)}`);
   sendEnvelope(ctx, socket, createEnvelope('error', { code, message: clip(message) }));
-  if (close) socket.disconnect(true);
+  if (close) {
+    socket.disconnect(true);
+  } else if (authenticated && ctx.refusals.overLimit(socket, site, reason, code)) {
+    const { closeAfter, windowSeconds } = ctx.refusals.settings;
+    ctx.metrics.refusalCloses.inc();
+    ctx.logger.warn({ site, reason: 'too_many_refusals', closeAfter, windowSeconds }, `closing the session of '${site}': more than ${closeAfter} refusals within ${windowSeconds} s`);
+    socket.disconnect(true);
+  }
 }

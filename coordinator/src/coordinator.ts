@@ -22,6 +22,7 @@ import { createHttpHandler } from './http-api.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { RefusalLedger } from './refusal-ledger.js';
 import { replaceFile } from './private-file.js';
 import { RunDriver } from './run-driver.js';
 import { SessionRegistry } from './session-registry.js';
@@ -127,9 +128,17 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       publicKeyText: encodePublicKey(identity.publicKey),
       logger,
       metrics,
+      refusals: new RefusalLedger({ store, identity, logger, now: Date.now }, config.refusals),
       now: Date.now,
     };
-    const auth = createAdminAuth(tokenHash, viewerHash);
+    const adminToken = readAdminTokenFile(paths.token);
+    const { auth, mode } = await createAdminAuth(tokenHash, viewerHash, adminToken === undefined ? {} : { adminToken });
+    if (mode === 'scrypt') {
+      logger.warn(
+        { file: paths.token, reason: adminToken === undefined ? 'absent' : 'does_not_match' },
+        'the admin-token file is absent or does not match the stored hash: tokens are checked with scrypt (two at once) until each has passed once, so a flood of wrong tokens can delay the operator',
+      );
+    }
     const handler = createHttpHandler({ store, driver, sessions, metrics, auth, logger });
     server = config.tls
       ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, handler)
@@ -146,6 +155,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     const port = await listen(server, config.host, config.port);
     const url = urlOf(config, port);
     const sweep = setInterval(() => sweepRevoked(ctx), REVOCATION_SWEEP_MS);
+    ctx.refusals.start();
     replaceFile(paths.serve, `${JSON.stringify({ url, pid: process.pid })}\n`);
     logger.info({ url }, 'listening');
 
@@ -160,6 +170,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
           void io.close(() => resolve());
           httpServer.closeAllConnections();
         });
+        // Every socket is closed, so no refusal comes after this: what is counted is written before the store closes.
+        ctx.refusals.stop();
         store.close();
         removeServeFile(paths.serve, url);
         logger.info('stopped');
@@ -172,6 +184,16 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     server?.close();
     store.close();
     throw error;
+  }
+}
+
+/** The admin token as init wrote it (0600), or undefined when the operator removed the file. */
+function readAdminTokenFile(path: string): string | undefined {
+  try {
+    const token = readFileSync(path, 'utf8').trim();
+    return token.length > 0 ? token : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -16,6 +16,8 @@ export interface Metrics {
   connectedSites: Gauge;
   updateBytes: Counter;
   messagesRejected: Counter<'reason'>;
+  /** Sessions closed for more than refusals.closeAfter refusals within refusals.windowSeconds. */
+  refusalCloses: Counter;
   currentRound: Gauge;
   /** ε each site last reported spending (status epsilonSpent); the label is the enrolled site name. */
   siteEpsilon: Gauge<'site'>;
@@ -70,6 +72,11 @@ export function createMetrics(): Metrics {
     labelNames: ['reason'],
     registers,
   });
+  const refusalCloses = new Counter({
+    name: 'cohort_sessions_closed_for_refusals_total',
+    help: 'Site sessions closed for too many refusals within the refusal window',
+    registers,
+  });
   const currentRound = new Gauge({ name: 'cohort_current_round', help: 'Round number of the running run (0 when idle)', registers });
   const siteEpsilon = new Gauge({
     name: 'cohort_site_epsilon_spent',
@@ -98,6 +105,7 @@ export function createMetrics(): Metrics {
     connectedSites,
     updateBytes,
     messagesRejected,
+    refusalCloses,
     currentRound,
     siteEpsilon,
     siteAuc,

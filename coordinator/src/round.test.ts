@@ -142,8 +142,13 @@ describe('a run over real socket.io', () => {
     const forgerSite = sites.find((s) => s.name === 'forger')!;
     expect(forgerSite.inbox.some((e) => e.type === 'error' && e.body.code === 'SIGNATURE_INVALID')).toBe(true);
     expect(forgerSite.disconnected).toBe(false);
-    const refused = withStore(dataDir, (store) => store.listAudit().filter((e) => e.kind === 'message.refused'));
-    expect(refused.map((e) => [e.site, e.data])).toEqual([['forger', { reason: 'bad_signature', code: 'SIGNATURE_INVALID' }]]);
+    // A signature that does not verify names no message the site signed: it is counted, and
+    // written aggregated (one `refusals` entry per site and reason) when the server flushes or stops.
+    expect(withStore(dataDir, (store) => store.listAudit().filter((e) => e.kind === 'message.refused'))).toEqual([]);
+    await c!.close();
+    c = undefined;
+    const refused = withStore(dataDir, (store) => store.listAudit().filter((e) => e.kind === 'refusals'));
+    expect(refused.map((e) => [e.site, e.data])).toEqual([['forger', { reason: 'bad_signature', code: 'SIGNATURE_INVALID', count: 1, from: expect.any(Number), to: expect.any(Number) }]]);
   });
 
   it('refuses a NaN update, a duplicate and a replayed earlier-round update; the run completes', async () => {

@@ -151,6 +151,10 @@ function roundMessage(
       return refused(refusalOf(error), (error as Error).message);
     }
   }
+  // Likewise a secure aggregation body (masked length, shares, reveals, attestation) is checked
+  // against the current step first: a refused one leaves the site free to send the right one.
+  const unfit = active.run.check(site, body as SiteMessage);
+  if (unfit) return refused(refusalOfReject(unfit.reason), unfit.message);
   active.guard.accept(replay);
   tryAppendAudit(ctx.store, ctx.identity, ctx.logger, {
     at: ctx.now(),

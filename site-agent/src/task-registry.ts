@@ -3,6 +3,12 @@
  * against its hash when it arrives; the site's data is loaded for it once, and
  * only if the hospital's policy approves that hash. Every round goes through a
  * SiteRunner, so the policy is enforced in one place (protocol's), first.
+ *
+ * Only approved manifests are kept (their number is bounded by the policy's list). Of an
+ * unapproved one only its hash is remembered, in a set of at most MAX_UNAPPROVED_HASHES
+ * (oldest forgotten first), so a coordinator sending ever new manifests cannot grow the
+ * site's memory; a round of an unapproved task is refused as not approved whether or not
+ * its hash is still remembered.
  */
 import type { Logger } from 'pino';
 import type { SiteDataset, SiteMapping } from '@cohortfl/data';
@@ -36,7 +42,6 @@ export interface TaskRegistryOptions {
 interface TaskEntry {
   hash: string;
   task: Task;
-  approved: boolean;
   data?: Promise<SiteDataset>;
   /** One runner per replay scope (a run of the task), so a new run's round 1 is not an old run's replay. */
   runners: Map<string, SiteRunner>;
@@ -44,6 +49,8 @@ interface TaskEntry {
 
 /** Runners kept per task; older runs' runners are dropped first. */
 const MAX_RUNNERS_PER_TASK = 4;
+/** Hashes of unapproved manifests remembered (so a repeat is not logged again); older ones are forgotten first. */
+export const MAX_UNAPPROVED_HASHES = 32;
 
 export function isApproved(policy: SitePolicy, hash: string): boolean {
   return policy.acceptTasks && policy.approvedTaskHashes.includes(hash);
@@ -51,11 +58,19 @@ export function isApproved(policy: SitePolicy, hash: string): boolean {
 
 export class TaskRegistry {
   private readonly tasks = new Map<string, TaskEntry>();
+  /** Hashes of unapproved manifests received, oldest first (a Set keeps insertion order). */
+  private readonly unapproved = new Set<string>();
 
   constructor(private readonly options: TaskRegistryOptions) {}
 
+  /** Whether this manifest was received (for an unapproved one: while its hash is remembered). */
   has(hash: string): boolean {
-    return this.tasks.has(hash);
+    return this.tasks.has(hash) || this.unapproved.has(hash);
+  }
+
+  /** How many manifests are held parsed (approved only) and how many unapproved hashes are remembered. */
+  get held(): { manifests: number; unapprovedHashes: number } {
+    return { manifests: this.tasks.size, unapprovedHashes: this.unapproved.size };
   }
 
   /**
@@ -64,11 +79,20 @@ export class TaskRegistry {
    * Returns false when the manifest was already known.
    */
   addManifest(hash: string, json: string): boolean {
-    if (this.tasks.has(hash)) return false;
+    if (this.has(hash)) return false;
     const { manifest } = parseManifest(json, hash);
-    const entry: TaskEntry = { hash, task: manifest.task, approved: isApproved(this.options.policy, hash), runners: new Map() };
+    if (!isApproved(this.options.policy, hash)) {
+      // Checked against its hash (so a bad one is refused as before), then only the hash is kept.
+      this.unapproved.add(hash);
+      for (const old of this.unapproved) {
+        if (this.unapproved.size <= MAX_UNAPPROVED_HASHES) break;
+        this.unapproved.delete(old);
+      }
+      return true;
+    }
+    const entry: TaskEntry = { hash, task: manifest.task, runners: new Map() };
     this.tasks.set(hash, entry);
-    if (entry.approved && !this.options.work) {
+    if (!this.options.work) {
       this.dataFor(entry).catch(() => {
         // Logged in dataFor; the next round retries the load and refuses with the error meanwhile.
       });
@@ -81,11 +105,12 @@ export class TaskRegistry {
    * whose every round the policy or a missing manifest refuses.
    */
   runnerFor(hash: string, scope: string = hash): SiteRunner {
+    // The policy's verdict does not depend on having kept the manifest.
+    if (!isApproved(this.options.policy, hash)) return this.runner(unavailable(`task ${hash} is not approved by this site`));
     const entry = this.tasks.get(hash);
     if (entry === undefined) {
       return this.runner(unavailable(`the site has not received the manifest of task ${hash}`));
     }
-    if (!entry.approved) return this.runner(unavailable(`task ${hash} is not approved by this site`));
     let runner = entry.runners.get(scope);
     if (runner === undefined) {
       runner = this.runner(

@@ -6,7 +6,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { createChallenge, NO_CHANNEL_BINDING, signChallenge, signPayload, statusContext, type Identity } from '@cohortfl/identity';
 import { SiteRunner, signEnvelope, type Membership, type SiteWork } from '@cohortfl/protocol';
-import { createCodec, createEnvelope, encodeBody, msgpackrParser, parseEnvelope, PROTOCOL_VERSION, type CoordinatorMessage, type Envelope, type RoundStart } from '@cohortfl/wire';
+import { createCodec, createEnvelope, encodeBody, msgpackrParser, parseEnvelope, PROTOCOL_VERSION, type CoordinatorMessage, type Envelope, type RoundStart, type SiteMessage } from '@cohortfl/wire';
 import { encodePublicKey } from '@cohortfl/identity';
 
 export interface RogueOptions {
@@ -171,7 +171,16 @@ export class ScriptedSite {
   readonly rogue: RogueSite;
   private readonly runner: SiteRunner;
 
-  constructor(options: RogueOptions & { taskHash: string; membership: Membership; dieAt?: 'keys' | 'shares' | 'masked' | 'attest' | 'reveal'; parameterDelta?: number }) {
+  constructor(
+    options: RogueOptions & {
+      taskHash: string;
+      membership: Membership;
+      dieAt?: 'keys' | 'shares' | 'masked' | 'attest' | 'reveal';
+      parameterDelta?: number;
+      /** What to send for each honest reply, in order, each signed (default: the reply itself). */
+      replies?: (reply: SiteMessage) => SiteMessage[];
+    },
+  ) {
     this.rogue = new RogueSite(options);
     const work: SiteWork = {
       load: async () => undefined,
@@ -196,7 +205,9 @@ export class ScriptedSite {
       }
       if (env.type === 'round/start') run = runOfStart(env.body);
       const reply = await this.runner.handle(env.body as CoordinatorMessage);
-      if (this.rogue.connected) this.rogue.send(signEnvelope(options.identity.secretKey, parseEnvelope(createEnvelope(reply.type, reply as never)), run));
+      for (const message of options.replies?.(reply) ?? [reply]) {
+        if (this.rogue.connected) this.rogue.send(signEnvelope(options.identity.secretKey, parseEnvelope(createEnvelope(message.type, message as never)), run));
+      }
     });
   }
 }

@@ -14,6 +14,8 @@ export const AUDIT_KINDS = {
   ROUND_COMPLETED: 'round.completed',
   MESSAGE_ACCEPTED: AUDIT_MESSAGE_ACCEPTED,
   MESSAGE_REFUSED: AUDIT_MESSAGE_REFUSED,
+  /** Refusals naming no signed message, counted per site (or the unauthenticated bucket) and reason per interval (refusal-ledger.ts). */
+  REFUSALS: 'refusals',
   PRIVACY_REPORTED: 'privacy.reported',
   AUDIT_EXPORTED,
 } as const;

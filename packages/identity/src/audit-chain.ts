@@ -44,9 +44,10 @@ export const AUDIT_MESSAGE_ACCEPTED = 'message.accepted';
  */
 export const AUDIT_EXPORTED = 'audit.exported';
 /**
- * The entry kind the coordinator logs for each site message it refused. When the refusal came
- * after the signature check, `data` also names the message (run, type, round, attempt, phase,
- * digest): the coordinator received it, so it is not missing from the log.
+ * The entry kind the coordinator logs for each site message it refused after checking the site's
+ * signature; `data` names the message (run, type, round, attempt, phase, digest): the coordinator
+ * received it, so it is not missing from the log. Refusals naming no signed message are only
+ * counted, in `refusals` entries per site and reason per interval (coordinator README).
  */
 export const AUDIT_MESSAGE_REFUSED = 'message.refused';
 /**

@@ -135,18 +135,49 @@ export class CoordinatorRun {
     return this.openPhase(now, 'train', plan.sites, plan.config);
   }
 
-  /** A message from a site. `from` is the authenticated sender, not a field of the message. */
-  receive(now: number, from: string, message: SiteMessage): CoordinatorAction[] {
-    const reject = (reason: RejectReason, text: string): CoordinatorAction[] => [{ kind: 'rejected', from, reason, message: text }];
-    if (message.taskHash !== this.options.taskHash) return reject('WRONG_TASK', `task ${message.taskHash.slice(0, 12)} is not the running task`);
-    if (message.site !== from) return reject('SITE_MISMATCH', `message names site '${message.site}' but came from '${from}'`);
+  /** What receive refuses any message for before looking at its body; undefined when it may go on. */
+  private screen(from: string, message: SiteMessage): { reason: RejectReason; message: string } | undefined {
+    if (message.taskHash !== this.options.taskHash) return { reason: 'WRONG_TASK', message: `task ${message.taskHash.slice(0, 12)} is not the running task` };
+    if (message.site !== from) return { reason: 'SITE_MISMATCH', message: `message names site '${message.site}' but came from '${from}'` };
     if (message.round !== this.round || message.attempt !== this.attempt) {
-      return reject('REPLAYED', `message for round ${message.round} attempt ${message.attempt}; current is round ${this.round} attempt ${this.attempt}`);
+      return { reason: 'REPLAYED', message: `message for round ${message.round} attempt ${message.attempt}; current is round ${this.round} attempt ${this.attempt}` };
     }
     const state = this.current;
     const phaseOf = message.type === 'eval/result' ? 'evaluate' : message.type === 'round/refuse' ? message.phase : 'train';
-    if (!state || state.phase !== phaseOf) return reject('WRONG_PHASE', `${message.type} arrived outside the ${phaseOf} phase`);
-    if (!state.cohort.includes(from)) return reject('NOT_IN_COHORT', `site '${from}' is not in this round's cohort`);
+    if (!state || state.phase !== phaseOf) return { reason: 'WRONG_PHASE', message: `${message.type} arrived outside the ${phaseOf} phase` };
+    if (!state.cohort.includes(from)) return { reason: 'NOT_IN_COHORT', message: `site '${from}' is not in this round's cohort` };
+    return undefined;
+  }
+
+  /**
+   * For a secure aggregation message (`secagg/*`): the refusal receive would give it, found
+   * without recording anything, or undefined when receive would take it. The coordinator asks
+   * before its replay guard records the message, so a wrong-length masked vector, a bad shares
+   * or reveal list or an attestation that does not verify does not use up the site's answer.
+   * Other messages: always undefined (receive decides).
+   */
+  check(from: string, message: SiteMessage): { reason: RejectReason; message: string } | undefined {
+    if (!message.type.startsWith('secagg/')) return undefined;
+    const screened = this.screen(from, message);
+    if (screened) return screened;
+    const secure = this.current!.secure;
+    if (!secure) return { reason: 'WRONG_PHASE', message: `${message.type} arrived in a round without secure aggregation` };
+    if (!secure.awaits(from)) return { reason: 'DUPLICATE', message: `site '${from}' is not expected in the ${secure.step} step (already answered or left out)` };
+    try {
+      const verdict = secure.check(from, message as SecAggSiteMessage);
+      return verdict.ok ? undefined : { reason: 'WRONG_PHASE', message: verdict.reason };
+    } catch (error) {
+      // An aborted exchange: receive would throw the abort; the message itself is not taken.
+      return { reason: 'WRONG_PHASE', message: (error as Error).message };
+    }
+  }
+
+  /** A message from a site. `from` is the authenticated sender, not a field of the message. */
+  receive(now: number, from: string, message: SiteMessage): CoordinatorAction[] {
+    const reject = (reason: RejectReason, text: string): CoordinatorAction[] => [{ kind: 'rejected', from, reason, message: text }];
+    const screened = this.screen(from, message);
+    if (screened) return reject(screened.reason, screened.message);
+    const state = this.current!;
     if (state.secure) return this.receiveSecure(now, state, state.secure, from, message);
     if (message.type.startsWith('secagg/')) return reject('WRONG_PHASE', `${message.type} arrived in a round without secure aggregation`);
     if (state.answered.has(from)) return reject('DUPLICATE', `site '${from}' already answered this phase`);

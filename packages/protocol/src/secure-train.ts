@@ -81,10 +81,50 @@ export class SecureTrainPhase {
     return [...this.expected].every((s) => this.answered.has(s));
   }
 
-  /** Accept a site's message for the current step; false with a reason if it does not fit. */
-  receive(site: string, message: SecAggSiteMessage): { ok: true } | { ok: false; reason: string } {
+  /**
+   * Whether receive would take this message, recording nothing: its step, its sender and its
+   * body (the masked vector's length, the shares list, the reveal list, the attestation's
+   * signature). The coordinator asks before its replay guard records the message, so a
+   * refused body does not use up the site's answer for the step.
+   */
+  check(site: string, message: SecAggSiteMessage): { ok: true } | { ok: false; reason: string } {
     if (message.type !== EXPECTED[this.step]) return { ok: false, reason: `${message.type} arrived during the ${this.step} step` };
     if (!this.awaits(site)) return { ok: false, reason: `site '${site}' is not expected in the ${this.step} step` };
+    try {
+      switch (message.type) {
+        case 'secagg/keys':
+          this.server.checkAdvertisement(site, { cPk: message.cPk, sPk: message.sPk });
+          break;
+        case 'secagg/shares':
+          if (!Array.isArray(message.shares)) return { ok: false, reason: `shares from '${site}' must be a list` };
+          this.server.checkShares(site, message.shares.map((s) => ({ from: site, to: s.to, ciphertext: s.ciphertext })));
+          break;
+        case 'secagg/masked':
+          this.server.checkMasked(site, message.masked);
+          break;
+        case 'secagg/attest': {
+          this.server.checkAttestation(site);
+          const key = this.input.options.membership.keyOf(site);
+          const c = { taskHash: this.input.taskHash, round: this.input.round, attempt: this.input.attempt };
+          const ok = key !== undefined && verifyPayload(decodePublicKey(key), attestationContext(c.taskHash, c.round, c.attempt, site), this.survivorBytes!, message.sig);
+          if (!ok) return { ok: false, reason: `the survivor-set signature of '${site}' does not verify` };
+          break;
+        }
+        case 'secagg/reveal':
+          this.server.checkUnmask(site, message.reveals);
+          break;
+      }
+    } catch (error) {
+      if (isCohortError(error, 'SECAGG_ABORTED')) throw error;
+      return { ok: false, reason: isCohortError(error) ? error.message : 'invalid secure aggregation message' };
+    }
+    return { ok: true };
+  }
+
+  /** Accept a site's message for the current step; false with a reason if it does not fit (see check). */
+  receive(site: string, message: SecAggSiteMessage): { ok: true } | { ok: false; reason: string } {
+    const verdict = this.check(site, message);
+    if (!verdict.ok) return verdict;
     try {
       switch (message.type) {
         case 'secagg/keys':
@@ -97,15 +137,11 @@ export class SecureTrainPhase {
         case 'secagg/masked':
           this.server.receiveMasked(site, message.masked);
           break;
-        case 'secagg/attest': {
-          const key = this.input.options.membership.keyOf(site);
-          const c = { taskHash: this.input.taskHash, round: this.input.round, attempt: this.input.attempt };
-          const ok = key !== undefined && verifyPayload(decodePublicKey(key), attestationContext(c.taskHash, c.round, c.attempt, site), this.survivorBytes!, message.sig);
-          if (!ok) return { ok: false, reason: `the survivor-set signature of '${site}' does not verify` };
+        case 'secagg/attest':
+          // check verified the survivor-set signature.
           this.server.receiveAttestation(site);
           this.attestations.set(site, message.sig);
           break;
-        }
         case 'secagg/reveal':
           this.server.receiveUnmask(site, message.reveals);
           break;

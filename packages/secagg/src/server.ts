@@ -83,9 +83,14 @@ export class SecAggServer {
     return this.#stage;
   }
 
-  receiveAdvertisement(site: string, keys: KeyAdvertisement): void {
+  /** Throws what receiveAdvertisement would, recording nothing. */
+  checkAdvertisement(site: string, keys: KeyAdvertisement): void {
     this.#accepting('advertise', site, this.#cohort.has(site), this.#advertised.has(site));
     checkAdvertisedKeys(site, keys, this.#advertised);
+  }
+
+  receiveAdvertisement(site: string, keys: KeyAdvertisement): void {
+    this.checkAdvertisement(site, keys);
     this.#advertised.set(site, { cPk: Uint8Array.from(keys.cPk), sPk: Uint8Array.from(keys.sPk) });
   }
 
@@ -113,9 +118,14 @@ export class SecAggServer {
     });
   }
 
-  receiveShares(site: string, list: readonly EncryptedShare[]): void {
+  /** Throws what receiveShares would, recording nothing; the checked list otherwise. */
+  checkShares(site: string, list: readonly EncryptedShare[]): EncryptedShare[] {
     this.#accepting('share', site, this.#roster?.has(site) ?? false, this.#sharers.has(site));
-    const checked = checkShareList(site, list, this.#graph!.neighbours(site));
+    return checkShareList(site, list, this.#graph!.neighbours(site));
+  }
+
+  receiveShares(site: string, list: readonly EncryptedShare[]): void {
+    const checked = this.checkShares(site, list);
     for (const { to, ciphertext } of checked) {
       let inbox = this.#mailbox.get(to);
       if (inbox === undefined) this.#mailbox.set(to, (inbox = new Map()));
@@ -148,11 +158,16 @@ export class SecAggServer {
   }
 
   /** Adds a masked vector to the running sum; the vector itself is not kept. */
-  receiveMasked(site: string, masked: Uint32Array): void {
+  /** Throws what receiveMasked would, adding nothing. */
+  checkMasked(site: string, masked: Uint32Array): void {
     this.#accepting('masked', site, this.#sharers.has(site), this.#masked.has(site));
     if (!(masked instanceof Uint32Array) || masked.length !== this.vectorLength) {
-      throw invalid(`masked input from '${site}' must be a Uint32Array of length ${this.vectorLength}`);
+      throw invalid(`masked input from '${String(site).slice(0, 80)}' must be a Uint32Array of length ${this.vectorLength}`);
     }
+  }
+
+  receiveMasked(site: string, masked: Uint32Array): void {
+    this.checkMasked(site, masked);
     // int32 views: the same bits as uint32 addition mod 2^32, on V8's fast integer path.
     const sum = new Int32Array(this.#sum.buffer, this.#sum.byteOffset, this.#sum.length);
     const add = new Int32Array(masked.buffer, masked.byteOffset, masked.length);
@@ -186,8 +201,13 @@ export class SecAggServer {
    * A survivor signed the survivor set (the caller verified its signature over
    * survivorSetBytes with the site's identity key).
    */
-  receiveAttestation(site: string): void {
+  /** Throws what receiveAttestation would, recording nothing (the caller checks the signature). */
+  checkAttestation(site: string): void {
     this.#accepting('attest', site, this.#masked.has(site), this.#attested.has(site));
+  }
+
+  receiveAttestation(site: string): void {
+    this.checkAttestation(site);
     this.#attested.add(site);
   }
 
@@ -222,14 +242,19 @@ export class SecAggServer {
     };
   }
 
-  receiveUnmask(site: string, reveals: readonly Reveal[]): void {
+  /** Throws what receiveUnmask would, recording nothing; the checked shares otherwise. */
+  checkUnmask(site: string, reveals: readonly Reveal[]): ReturnType<typeof checkReveals> {
     this.#accepting('unmask', site, this.#attested.has(site), this.#unmasked.has(site));
     const graph = this.#graph!;
     const expected = new Map<string, 'b' | 's'>();
     for (const owner of [site, ...graph.neighbours(site)]) {
       if (this.#sharers.has(owner)) expected.set(owner, this.#masked.has(owner) ? 'b' : 's');
     }
-    const shares = checkReveals(site, reveals, expected, this.#roster!.xOf(site));
+    return checkReveals(site, reveals, expected, this.#roster!.xOf(site));
+  }
+
+  receiveUnmask(site: string, reveals: readonly Reveal[]): void {
+    const shares = this.checkUnmask(site, reveals);
     for (const { owner, kind, share } of shares) {
       const store = kind === 'b' ? this.#bShares : this.#sShares;
       let list = store.get(owner);
