@@ -9,11 +9,15 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { createCodec, createEnvelope, msgpackrParser } from '@cohortfl/wire';
-import { adminToken, api, createFixture, parseMetrics, pointSitesAt, startCoordinator, startProcess, startTlsCoordinator, SITE_CLI, waitUntil, type Fixture, type Running } from '../../test/support/consortium.js';
+import type { Server as ServerType } from 'socket.io';
+import { adminToken, api, createFixture, ROOT, parseMetrics, pointSitesAt, startCoordinator, startProcess, startTlsCoordinator, SITE_CLI, waitUntil, type Fixture, type Running } from './support/consortium.js';
+
+// The relay is a socket.io server, a library the coordinator owns: loaded from its package.
+const { Server } = createRequire(join(ROOT, 'coordinator', 'package.json'))('socket.io') as { Server: typeof ServerType };
 
 const procs: Running[] = [];
 const closers: (() => Promise<void> | void)[] = [];
