@@ -156,13 +156,19 @@ export class MsgpackrDecoder extends Emitter {
 }
 
 /** The parser (Encoder, Decoder, protocol) for socket.io's `parser` option, with `hooks` in every decoder it makes. */
-export function createMsgpackrParser(hooks: ParserHooks = {}) {
+export interface MsgpackrParser {
+  readonly Encoder: typeof MsgpackrEncoder;
+  readonly Decoder: new () => MsgpackrDecoder;
+  readonly protocol: 5;
+}
+
+export function createMsgpackrParser(hooks: ParserHooks = {}): MsgpackrParser {
   class HookedDecoder extends MsgpackrDecoder {
     constructor() {
       super(hooks);
     }
   }
-  return { Encoder: MsgpackrEncoder, Decoder: HookedDecoder, protocol: 5 } as const;
+  return { Encoder: MsgpackrEncoder, Decoder: HookedDecoder, protocol: 5 };
 }
 
 /** Pass as `parser` to socket.io's Server and to socket.io-client's io() (or use createMsgpackrParser to count refusals). */
