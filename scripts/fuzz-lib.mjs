@@ -356,12 +356,12 @@ async function fuzzCoordinator({ frames, seed, concurrency, deadline, log }) {
       const gen = frameGenerator(seed * 1000 + 500 + w, { site: s.name, publicKey: identityLib.encodePublicKey(s.identity.publicKey) });
       let conn;
       while (issued < frames - half && Date.now() < deadline) {
+        issued += 1;
         if (!conn || conn.closed) {
           conn?.close();
           conn = await Conn.open(url);
           await conn.handshake(s.name, s.identity);
         }
-        issued += 1;
         const { family, frame } = gen.next(false);
         const kind = oracle(frame);
         record(post, family, kind, await conn.exchange(frame), frame);
@@ -405,10 +405,12 @@ async function fakeCoordinator(identity, sites) {
     let challenge;
     let claimed;
     const state = { socket, inbox: [], closed: false, welcomed: false, wake: () => {} };
-    socket.on('disconnect', () => {
+    const closed = () => {
       state.closed = true;
       state.wake();
-    });
+    };
+    socket.on('disconnect', closed);
+    socket.conn.on('close', closed);
     socket.on('msg', (b) => {
       let env;
       try {
@@ -424,9 +426,10 @@ async function fakeCoordinator(identity, sites) {
         if (!identityLib.verifyChallenge(identityLib.decodePublicKey(sites[claimed]), { challenge, site: claimed, coordinatorPublicKey: identity.publicKey }, env.body.signature)) return socket.disconnect(true);
         state.welcomed = true;
         socket.emit('msg', codec.encode(wire.createEnvelope('welcome', { site: claimed, sessionId: 'fuzz' })));
-      } else if (state.welcomed && env.type === 'status' && !current?.ready) {
-        current = state;
+      } else if (state.welcomed && env.type === 'status' && !state.ready) {
+        // The status right after welcome: this connection is the site's session from now on.
         state.ready = true;
+        current = state;
         for (const w of waiters.splice(0)) w(state);
       } else {
         state.inbox.push(env);
@@ -436,7 +439,17 @@ async function fakeCoordinator(identity, sites) {
   });
   return {
     url: `http://127.0.0.1:${http.address().port}`,
-    session: () => (current && !current.closed ? Promise.resolve(current) : new Promise((resolve) => { current = undefined; waiters.push(resolve); })),
+    /** The site's open session, waiting (at most 60 s) for it to reconnect after a refusal closed the last one. */
+    session: () =>
+      current && !current.closed
+        ? Promise.resolve(current)
+        : new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error('the site agent did not reconnect within 60 s')), 60_000);
+            waiters.push((state) => {
+              clearTimeout(timer);
+              resolve(state);
+            });
+          }),
     async exchange(state, frame) {
       const from = state.inbox.length;
       state.socket.conn.send(Buffer.from(frame));
@@ -483,8 +496,11 @@ async function fuzzSite({ frames, seed, deadline, log, closingShare }) {
     const gen = frameGenerator(seed * 1000 + 900, { site: 'fuzzsite', publicKey });
     const started = Date.now();
     let skipped = 0;
+    let last;
     while (t.frames < frames && Date.now() < deadline) {
-      const state = await fake.session();
+      const state = await fake.session().catch((e) => {
+        throw new Error(`${e.message} (after a ${last?.family} frame ${last ? Buffer.from(last.frame.subarray(0, 48)).toString('hex') : ''}: ${last?.outcome})`);
+      });
       let { family, frame } = gen.next(false);
       let kind = oracle(frame);
       // A refused packet costs the site a reconnect (socket.io's 0.25-0.75 s delay): only a share of those.
@@ -493,7 +509,9 @@ async function fuzzSite({ frames, seed, deadline, log, closingShare }) {
         ({ family, frame } = gen.next(false));
         kind = oracle(frame);
       }
-      record(t, family, kind, await fake.exchange(state, frame), frame);
+      const result = await fake.exchange(state, frame);
+      last = { family, frame, outcome: JSON.stringify(result) };
+      record(t, family, kind, result, frame);
     }
     log(`site agent, after authentication: ${t.frames} frames in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await new Promise((r) => setTimeout(r, 300));
@@ -523,7 +541,7 @@ async function fuzzSite({ frames, seed, deadline, log, closingShare }) {
  * coordinator, and `frames` after authentication against the site agent (of which at most
  * `siteClosingShare` of the invalid packets are sent: each costs the agent a reconnect).
  */
-export async function runFuzz({ frames = 100_000, seed = 1, concurrency = 8, timeBudgetMs = 30 * 60_000, siteClosingShare = 0.02, log = () => {} } = {}) {
+export async function runFuzz({ frames = 100_000, seed = 1, concurrency = 8, timeBudgetMs = 30 * 60_000, siteClosingShare = 0.003, log = () => {} } = {}) {
   const deadline = Date.now() + timeBudgetMs;
   const coordinator = await fuzzCoordinator({ frames, seed, concurrency, deadline, log });
   const site = await fuzzSite({ frames, seed, deadline, log, closingShare: siteClosingShare });

@@ -86,6 +86,13 @@ export class Session {
     this.socket.on('disconnect', this.contain((reason: string) => this.onDisconnect(reason)));
     this.socket.on('connect_error', this.contain((error: Error) => {
       options.logger.warn({ url: options.url, err: error.message }, 'cannot reach the coordinator; retrying');
+      // A CONNECT_ERROR packet from the server deactivates the socket without a 'disconnect':
+      // socket.io will not retry it, so this session ends here and retries with backoff.
+      if (!this.socket.active && this.stage !== 'idle') {
+        // Still `connected` to socket.io: disconnect() emits 'disconnect', whose handler retries.
+        if (this.socket.connected) this.socket.disconnect();
+        else this.onDisconnect('connect_error');
+      }
     }));
     this.socket.on('msg', this.contain((bytes: unknown) => this.onFrame(bytes)));
     this.socket.onAny(this.contain((event: unknown) => {
