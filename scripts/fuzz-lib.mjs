@@ -139,6 +139,12 @@ function oracle(frame) {
   }
 }
 
+function isNamespaceDisconnect(frame) {
+  if (oracle(frame) !== 'valid') return false;
+  const p = packr.unpack(frame);
+  return p.type === 1 && p.nsp === '/';
+}
+
 function probeFrame() {
   const env = { ...wire.createEnvelope('status', { ready: true }), v: PROBE_VERSION };
   return new Uint8Array(packr.pack({ type: 2, nsp: '/', data: ['msg', new Uint8Array(packr.pack(env))] }));
@@ -453,6 +459,12 @@ async function fakeCoordinator(identity, sites) {
     async exchange(state, frame) {
       const from = state.inbox.length;
       state.socket.conn.send(Buffer.from(frame));
+      // A valid DISCONNECT of the site's namespace is this coordinator closing the session (the site
+      // answers nothing and reconnects): close the server side of it too, as socket.io's disconnect() does.
+      if (isNamespaceDisconnect(frame)) {
+        state.socket.disconnect(true);
+        return { outcome: 'closed', replies: 0 };
+      }
       state.socket.conn.send(Buffer.from(probeFrame()));
       const r = await new Promise((resolve) => {
         const timer = setTimeout(() => resolve('timeout'), 15_000);

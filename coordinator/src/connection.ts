@@ -55,9 +55,11 @@ export function handleConnection(ctx: CoordinatorContext, socket: Socket): void 
     }
   }));
 
-  socket.on('disconnect', contain(() => {
+  socket.on('disconnect', contain((reason: string) => {
     clearTimeout(timer);
     if (stage.name === 'open') closeSession(ctx, stage.session);
+    // A site that leaves the namespace has no use for its transport: close it rather than keep it without a handshake deadline.
+    if (reason === 'client namespace disconnect') socket.conn.close();
   }));
 }
 
