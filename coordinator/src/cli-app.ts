@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { decodePublicKey, fingerprint, readKeyFile, type Identity } from '@cohortfl/identity';
 import { renderReportHtml } from '@cohortfl/dashboard';
-import { CohortError, exitCodeFor } from '@cohortfl/wire';
+import { CohortError, exitCodeFor, installProcessGuard } from '@cohortfl/wire';
 import { adminRequest, resolveAdminTarget } from './admin-client.js';
 import { AUDIT_KINDS, appendAudit, exportAudit } from './audit/audit-log.js';
 import { LOG_LEVELS, type ConfigLayer } from './config.js';
@@ -29,12 +29,15 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Resolves when serve should stop (default: SIGINT or SIGTERM). */
   stopSignal?: () => Promise<void>;
+  /** serve installs the process guard (wire's process-guard.ts); the bin does, in-process tests do not. */
+  processGuard?: boolean;
 }
 
 const defaultIo = (): CliIo => ({
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
+  processGuard: true,
 });
 
 function waitForSignal(): Promise<void> {
@@ -87,10 +90,9 @@ function serveOverrides(a: Record<string, unknown>): ConfigLayer {
     if (a['tlsCert'] !== undefined) layer.tls.cert = a['tlsCert'] as string;
     if (a['tlsKey'] !== undefined) layer.tls.key = a['tlsKey'] as string;
   }
-  if (a['maxMessageBytes'] !== undefined || a['chunkBytes'] !== undefined) {
-    layer.limits = {};
-    if (a['maxMessageBytes'] !== undefined) layer.limits.maxMessageBytes = a['maxMessageBytes'] as number;
-    if (a['chunkBytes'] !== undefined) layer.limits.chunkBytes = a['chunkBytes'] as number;
+  const limitFlags = ['maxMessageBytes', 'chunkBytes', 'preAuthFrameBytes', 'maxUnauthenticated', 'maxUnauthenticatedPerAddress'] as const;
+  for (const flag of limitFlags) {
+    if (a[flag] !== undefined) (layer.limits ??= {})[flag] = a[flag] as number;
   }
   if (a['trainTimeout'] !== undefined || a['evaluateTimeout'] !== undefined || a['secaggTimeout'] !== undefined) {
     layer.timeouts = {};
@@ -144,6 +146,9 @@ export function buildCli(argv: string[], io: CliIo): Argv {
           .option('tls-key', { type: 'string', describe: 'TLS private key (PEM)' })
           .option('max-message-bytes', { type: 'number', describe: 'largest frame accepted or sent (default 64 MiB)' })
           .option('chunk-bytes', { type: 'number', describe: 'weights above this many bytes are sent in chunks (default 8 MiB)' })
+          .option('pre-auth-frame-bytes', { type: 'number', describe: 'largest frame a connection may send before it authenticates (default 8 KiB)' })
+          .option('max-unauthenticated', { type: 'number', describe: 'unauthenticated connections at once (default 256)' })
+          .option('max-unauthenticated-per-address', { type: 'number', describe: 'unauthenticated connections at once from one address (default 16)' })
           .option('train-timeout', { type: 'number', describe: 'train phase deadline in seconds (default: the task\'s)' })
           .option('evaluate-timeout', { type: 'number', describe: 'evaluate phase deadline in seconds (default: the task\'s)' })
           .option('secagg-timeout', { type: 'number', describe: 'deadline of each secure aggregation exchange in seconds (default: the task\'s)' })
@@ -156,9 +161,11 @@ export function buildCli(argv: string[], io: CliIo): Argv {
           env: io.env,
           ...serveOverrides(a),
         });
+        const unguard = io.processGuard ? installProcessGuard({ record: running.recordUncaught }) : undefined;
         io.out(`cohort-coordinator listening on ${running.url}`);
         await (io.stopSignal ?? waitForSignal)();
         await running.close();
+        unguard?.();
       },
     )
     .command('sites', 'enroll, list and revoke sites', (y) =>

@@ -40,7 +40,7 @@ describe('config precedence', () => {
     expect(config.logLevel).toBe('warn'); // env beats default
     expect(config.host).toBe('0.0.0.0'); // file beats default
     expect(config.retryDelayMs).toBe(10);
-    expect(config.limits).toEqual({ maxMessageBytes: DEFAULTS.limits.maxMessageBytes, chunkBytes: 1024 });
+    expect(config.limits).toEqual({ ...DEFAULTS.limits, chunkBytes: 1024 });
   });
 
   it('resolves TLS paths in the config file against its directory, and needs cert and key together', () => {

@@ -16,7 +16,15 @@ const CHUNK_HEADROOM = 4096;
 export const DEFAULTS = {
   host: '127.0.0.1',
   port: 7300,
-  limits: { maxMessageBytes: LIMITS.MAX_MESSAGE_BYTES, chunkBytes: 8 * 1024 * 1024 },
+  limits: {
+    maxMessageBytes: LIMITS.MAX_MESSAGE_BYTES,
+    chunkBytes: 8 * 1024 * 1024,
+    /** Largest frame a connection may send before `welcome` (hello and auth are a few hundred bytes). */
+    preAuthFrameBytes: 8 * 1024,
+    /** Connections not yet authenticated (as a site, or as a dashboard by its token), overall and from one address. */
+    maxUnauthenticated: 256,
+    maxUnauthenticatedPerAddress: 16,
+  },
   retryDelayMs: 2000,
   logLevel: 'info' as LogLevel,
   /**
@@ -27,6 +35,9 @@ export const DEFAULTS = {
   refusals: { flushSeconds: 60, closeAfter: 100, windowSeconds: 10 },
 } as const;
 
+/** Room for the handshake: hello and auth envelopes, a dashboard's CONNECT with its token. */
+export const MIN_PRE_AUTH_FRAME_BYTES = 1024;
+
 const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const seconds = z.number().positive().max(7 * 24 * 3600);
 
@@ -35,7 +46,15 @@ export const configLayerSchema = z.strictObject({
   host: z.string().min(1).max(255).optional(),
   port: z.number().int().min(0).max(65535).optional(),
   tls: z.strictObject({ cert: z.string().min(1).optional(), key: z.string().min(1).optional() }).optional(),
-  limits: z.strictObject({ maxMessageBytes: positiveInt.optional(), chunkBytes: positiveInt.optional() }).optional(),
+  limits: z
+    .strictObject({
+      maxMessageBytes: positiveInt.optional(),
+      chunkBytes: positiveInt.optional(),
+      preAuthFrameBytes: z.number().int().min(MIN_PRE_AUTH_FRAME_BYTES).max(Number.MAX_SAFE_INTEGER).optional(),
+      maxUnauthenticated: z.number().int().min(1).max(1_000_000).optional(),
+      maxUnauthenticatedPerAddress: z.number().int().min(1).max(1_000_000).optional(),
+    })
+    .optional(),
   /** Per-phase deadlines in seconds; absent = the task's own timeouts. */
   timeouts: z.strictObject({ train: seconds.optional(), evaluate: seconds.optional(), secagg: seconds.optional() }).optional(),
   retryDelayMs: z.number().int().min(0).max(3_600_000).optional(),
@@ -54,7 +73,13 @@ export interface CoordinatorConfig {
   host: string;
   port: number;
   tls: { cert: string; key: string } | null;
-  limits: { maxMessageBytes: number; chunkBytes: number };
+  limits: {
+    maxMessageBytes: number;
+    chunkBytes: number;
+    preAuthFrameBytes: number;
+    maxUnauthenticated: number;
+    maxUnauthenticatedPerAddress: number;
+  };
   /** Seconds; `secagg` is the deadline of each secure aggregation exchange after training. */
   timeouts: { train?: number; evaluate?: number; secagg?: number };
   retryDelayMs: number;
@@ -87,6 +112,9 @@ export const ENV_VARS = {
   COHORT_TLS_KEY: 'tls.key',
   COHORT_MAX_MESSAGE_BYTES: 'limits.maxMessageBytes',
   COHORT_CHUNK_BYTES: 'limits.chunkBytes',
+  COHORT_PRE_AUTH_FRAME_BYTES: 'limits.preAuthFrameBytes',
+  COHORT_MAX_UNAUTHENTICATED: 'limits.maxUnauthenticated',
+  COHORT_MAX_UNAUTHENTICATED_PER_ADDRESS: 'limits.maxUnauthenticatedPerAddress',
   COHORT_TRAIN_TIMEOUT: 'timeouts.train',
   COHORT_EVALUATE_TIMEOUT: 'timeouts.evaluate',
   COHORT_SECAGG_TIMEOUT: 'timeouts.secagg',
@@ -97,7 +125,16 @@ export const ENV_VARS = {
   COHORT_REFUSAL_WINDOW_SECONDS: 'refusals.windowSeconds',
 } as const;
 
-const NUMERIC = new Set(['port', 'limits.maxMessageBytes', 'limits.chunkBytes', 'retryDelayMs', 'refusals.closeAfter']);
+const NUMERIC = new Set([
+  'port',
+  'limits.maxMessageBytes',
+  'limits.chunkBytes',
+  'limits.preAuthFrameBytes',
+  'limits.maxUnauthenticated',
+  'limits.maxUnauthenticatedPerAddress',
+  'retryDelayMs',
+  'refusals.closeAfter',
+]);
 const DECIMAL = new Set(['timeouts.train', 'timeouts.evaluate', 'timeouts.secagg', 'refusals.flushSeconds', 'refusals.windowSeconds']);
 
 export function layerFromEnv(env: Record<string, string | undefined>): ConfigLayer {
@@ -156,6 +193,9 @@ export function mergeConfig(...layers: ConfigLayer[]): CoordinatorConfig {
     limits: {
       maxMessageBytes: pick((l) => l.limits?.maxMessageBytes) ?? DEFAULTS.limits.maxMessageBytes,
       chunkBytes: pick((l) => l.limits?.chunkBytes) ?? DEFAULTS.limits.chunkBytes,
+      preAuthFrameBytes: pick((l) => l.limits?.preAuthFrameBytes) ?? DEFAULTS.limits.preAuthFrameBytes,
+      maxUnauthenticated: pick((l) => l.limits?.maxUnauthenticated) ?? DEFAULTS.limits.maxUnauthenticated,
+      maxUnauthenticatedPerAddress: pick((l) => l.limits?.maxUnauthenticatedPerAddress) ?? DEFAULTS.limits.maxUnauthenticatedPerAddress,
     },
     timeouts: {},
     retryDelayMs: pick((l) => l.retryDelayMs) ?? DEFAULTS.retryDelayMs,
@@ -176,6 +216,15 @@ export function mergeConfig(...layers: ConfigLayer[]): CoordinatorConfig {
     throw new CohortError(
       'CONFIG_INVALID',
       `limits.chunkBytes (${config.limits.chunkBytes}) must be at least ${CHUNK_HEADROOM} bytes below limits.maxMessageBytes (${config.limits.maxMessageBytes}), so a chunk fits in a frame`,
+    );
+  }
+  if (config.limits.preAuthFrameBytes > config.limits.maxMessageBytes) {
+    throw new CohortError('CONFIG_INVALID', `limits.preAuthFrameBytes (${config.limits.preAuthFrameBytes}) must not exceed limits.maxMessageBytes (${config.limits.maxMessageBytes})`);
+  }
+  if (config.limits.maxUnauthenticatedPerAddress > config.limits.maxUnauthenticated) {
+    throw new CohortError(
+      'CONFIG_INVALID',
+      `limits.maxUnauthenticatedPerAddress (${config.limits.maxUnauthenticatedPerAddress}) must not exceed limits.maxUnauthenticated (${config.limits.maxUnauthenticated})`,
     );
   }
   return config;

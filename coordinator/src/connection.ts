@@ -12,6 +12,7 @@ import { refuse, sendEnvelope, type CoordinatorContext } from './context.js';
 import { refusalOf } from './refusals.js';
 import type { Session } from './session-registry.js';
 import { handleSessionMessage } from './session-messages.js';
+import { socketGuard } from './socket-guard.js';
 
 /** A connection that has not authenticated by then is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -29,12 +30,14 @@ export function handleConnection(ctx: CoordinatorContext, socket: Socket): void 
   }, HANDSHAKE_TIMEOUT_MS);
 
   const siteOf = (): string | undefined => (stage.name === 'hello' ? undefined : stage.name === 'auth' ? stage.site : stage.session.site);
+  // Any throw in these handlers closes this connection only (socket-guard.ts).
+  const contain = socketGuard(ctx, socket, () => ({ site: siteOf(), stage: stage.name }));
 
-  socket.onAny((event: string) => {
+  socket.onAny(contain((event: string) => {
     if (event !== 'msg') refuse(ctx, socket, siteOf(), 'malformed', `unknown event; the protocol uses the single event 'msg'`, stage.name !== 'open');
-  });
+  }));
 
-  socket.on('msg', (data: unknown) => {
+  socket.on('msg', contain((data: unknown) => {
     if (stage.name === 'open') {
       handleSessionMessage(ctx, stage.session, data);
       return;
@@ -51,12 +54,14 @@ export function handleConnection(ctx: CoordinatorContext, socket: Socket): void 
       stage = next;
       if (next.name === 'open') clearTimeout(timer);
     }
-  });
+  }));
 
-  socket.on('disconnect', () => {
+  socket.on('disconnect', contain((reason: string) => {
     clearTimeout(timer);
     if (stage.name === 'open') closeSession(ctx, stage.session);
-  });
+    // A site that leaves the namespace has no use for its transport: close it rather than keep it without a handshake deadline.
+    if (reason === 'client namespace disconnect') socket.conn.close();
+  }));
 }
 
 function onHello(ctx: CoordinatorContext, socket: Socket, envelope: Envelope): Stage | undefined {
@@ -142,6 +147,8 @@ function onAuth(ctx: CoordinatorContext, socket: Socket, stage: Extract<Stage, {
   }
   ctx.metrics.connectedSites.set(ctx.sessions.size);
   touch(ctx, site);
+  // Before welcome is sent: the site may send full-size frames as soon as it reads it.
+  ctx.admission?.authenticated(socket);
   sendEnvelope(ctx, socket, createEnvelope('welcome', { site, sessionId: session.sessionId }));
   ctx.logger.info({ site }, 'site authenticated');
   return { name: 'open', session };

@@ -1,6 +1,7 @@
 /** What the connection handlers share: the store, the sessions, the run driver and the means to answer. */
 import { createEnvelope, LIMITS, type Codec, type Envelope } from '@cohortfl/wire';
 import type { Identity } from '@cohortfl/identity';
+import type { Admission } from './admission.js';
 import type { Socket } from 'socket.io';
 import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import type { Logger } from './logger.js';
@@ -24,6 +25,8 @@ export interface CoordinatorContext {
   /** Counts refusals, writes them to the audit log aggregated, closes sessions refused too often. */
   refusals: RefusalLedger;
   now: () => number;
+  /** Pre-authentication limits (admission.ts); absent in tests that drive handlers directly. */
+  admission?: Admission;
 }
 
 /** Encode and emit one envelope; false if the socket is gone or the envelope is refused by our own codec. */

@@ -10,14 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { encodePublicKey, readKeyFile } from '@cohortfl/identity';
 import { initBackend } from '@cohortfl/ml';
-import { CohortError, createCodec, msgpackrParser } from '@cohortfl/wire';
+import { CohortError, createCodec, createMsgpackrParser } from '@cohortfl/wire';
+import { Admission } from './admission.js';
 import { createAdminAuth } from './admin-auth.js';
 import { ChangeFeed } from './change-feed.js';
 import type { ConfigLayer, CoordinatorConfig } from './config.js';
-import { handleConnection, sweepRevoked } from './connection.js';
+import { HANDSHAKE_TIMEOUT_MS, handleConnection, sweepRevoked } from './connection.js';
 import type { CoordinatorContext } from './context.js';
 import { ADMIN_TOKEN_META, VIEWER_TOKEN_META, dataPaths } from './data-dir.js';
-import { startDashboardHub } from './dashboard/hub.js';
+import { DASHBOARD_NAMESPACE, startDashboardHub } from './dashboard/hub.js';
 import { createHttpHandler } from './http-api.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
@@ -29,6 +30,9 @@ import { SessionRegistry } from './session-registry.js';
 import { restoreEpsilonGauge } from './site-epsilon.js';
 import { restoreEvalGauges } from './eval-gauges.js';
 import { openStore, type Store } from './store/index.js';
+
+/** Room around the largest envelope in a frame: the socket.io packet and engine.io framing. */
+const FRAME_HEADROOM = 65536;
 
 /** How often connected sites are checked against the store for revocation. */
 export const REVOCATION_SWEEP_MS = 2000;
@@ -49,6 +53,8 @@ export interface RunningCoordinator {
   config: CoordinatorConfig;
   /** Stop accepting, close every socket, close the store. The running run stays resumable. */
   close(): Promise<void>;
+  /** An error that escaped every handler (the CLI's process guard): logged and counted in cohort_uncaught_errors_total. */
+  recordUncaught(kind: 'exception' | 'rejection', error: unknown): void;
 }
 
 function urlOf(config: CoordinatorConfig, port: number): string {
@@ -119,6 +125,17 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     const feed = new ChangeFeed();
     const sessions = new SessionRegistry(feed);
     driver = new RunDriver({ store, sessions, identity, config, logger, metrics, feed });
+    const admission = new Admission(
+      {
+        preAuthFrameBytes: config.limits.preAuthFrameBytes,
+        frameBytes: config.limits.maxMessageBytes + FRAME_HEADROOM,
+        maxUnauthenticated: config.limits.maxUnauthenticated,
+        maxUnauthenticatedPerAddress: config.limits.maxUnauthenticatedPerAddress,
+        handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+      },
+      metrics,
+      logger,
+    );
     const ctx: CoordinatorContext = {
       store,
       sessions,
@@ -130,6 +147,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       metrics,
       refusals: new RefusalLedger({ store, identity, logger, now: Date.now }, config.refusals),
       now: Date.now,
+      admission,
     };
     const adminToken = readAdminTokenFile(paths.token);
     const { auth, mode } = await createAdminAuth(tokenHash, viewerHash, adminToken === undefined ? {} : { adminToken });
@@ -144,13 +162,25 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, handler)
       : createHttpServer(handler);
     const io = new Server(server, {
-      parser: msgpackrParser,
-      maxHttpBufferSize: config.limits.maxMessageBytes + 65536,
+      // A refused frame closes its connection (socket.io's rule); it is counted and logged here.
+      parser: createMsgpackrParser({
+        onRefused: (error, bytes) => {
+          metrics.rejected('invalid_packet');
+          logger.warn({ reason: 'invalid_packet', bytes }, `refused: ${error.message}`);
+        },
+      }),
+      // The frame limit of every connection until it authenticates (admission.ts raises it for sites).
+      maxHttpBufferSize: config.limits.preAuthFrameBytes,
+      allowRequest: admission.allowRequest,
+      // A connection that joins no namespace is closed as soon as one that does not authenticate.
+      connectTimeout: HANDSHAKE_TIMEOUT_MS,
       serveClient: false,
       transports: ['websocket'],
     });
+    io.engine.on('connection', (conn: Parameters<Admission['watch']>[0]) => admission.watch(conn));
     io.on('connection', (socket) => handleConnection(ctx, socket));
-    const dashboard = startDashboardHub(io, { store, driver, sessions, publicKey: ctx.publicKeyText, now: Date.now }, feed, auth, logger);
+    io.of(DASHBOARD_NAMESPACE).on('connection', (socket) => admission.admitted(socket));
+    const dashboard = startDashboardHub(io, { store, driver, sessions, publicKey: ctx.publicKeyText, now: Date.now }, feed, auth, logger, metrics);
     await driver.resume();
     const port = await listen(server, config.host, config.port);
     const url = urlOf(config, port);
@@ -163,6 +193,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     const close = (): Promise<void> => {
       closing ??= (async () => {
         clearInterval(sweep);
+        admission.close();
         dashboard.close();
         driver!.stop();
         const httpServer = server!;
@@ -178,7 +209,11 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       })();
       return closing;
     };
-    return { url, port, publicKey: ctx.publicKeyText, config, close };
+    const recordUncaught = (kind: 'exception' | 'rejection', error: unknown): void => {
+      metrics.uncaughtErrors.labels(kind).inc();
+      logger.error({ err: error, kind }, 'an error escaped every handler (process guard)');
+    };
+    return { url, port, publicKey: ctx.publicKeyText, config, close, recordUncaught };
   } catch (error) {
     driver?.stop();
     server?.close();

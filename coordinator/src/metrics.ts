@@ -27,6 +27,8 @@ export interface Metrics {
   fairnessGap: Gauge<'column' | 'metric'>;
   pooledAuc: Gauge;
   worstSiteAuc: Gauge;
+  /** Errors that escaped every handler to the process guard (uncaughtException, unhandledRejection); tests keep it at 0. */
+  uncaughtErrors: Counter<'kind'>;
   rejected(reason: Refusal): void;
 }
 
@@ -93,10 +95,17 @@ export function createMetrics(): Metrics {
   });
   const pooledAuc = new Gauge({ name: 'cohort_pooled_auc', help: 'AUC of all sites\' validation sets pooled (score histograms), latest completed round', registers });
   const worstSiteAuc = new Gauge({ name: 'cohort_worst_site_auc', help: 'Lowest site validation AUC in the latest completed round', registers });
+  const uncaughtErrors = new Counter({
+    name: 'cohort_uncaught_errors_total',
+    help: 'Errors that escaped every handler and reached the process guard, by kind (exception, rejection); should stay 0',
+    labelNames: ['kind'],
+    registers,
+  });
   // Known label values start at zero, so a dashboard sees a flat line rather than no series.
   for (const outcome of ['completed', 'failed']) roundsTotal.labels(outcome).inc(0);
   for (const reason of REFUSALS) messagesRejected.labels(reason).inc(0);
   for (const phase of ['train', 'evaluate']) phaseDuration.zero({ phase });
+  for (const kind of ['exception', 'rejection']) uncaughtErrors.labels(kind).inc(0);
   return {
     registry,
     roundsTotal,
@@ -112,6 +121,7 @@ export function createMetrics(): Metrics {
     fairnessGap,
     pooledAuc,
     worstSiteAuc,
+    uncaughtErrors,
     rejected: (reason) => messagesRejected.labels(reason).inc(),
   };
 }

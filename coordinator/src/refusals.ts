@@ -28,6 +28,15 @@ export const REFUSALS = [
   'wrong_phase',
   'not_in_cohort',
   'site_mismatch',
+  // Transport (issue 12): below the envelope, each closes the connection.
+  /** A frame the socket.io parser refused (not a packet, bad data, a reserved event name). */
+  'invalid_packet',
+  /** A frame above the connection's frame limit (limits.preAuthFrameBytes before welcome), refused from its header. */
+  'frame_too_large',
+  /** An unauthenticated connection over limits.maxUnauthenticated or limits.maxUnauthenticatedPerAddress, refused at the upgrade. */
+  'connection_limit',
+  /** A socket event handler threw: the connection is closed, the process keeps serving. */
+  'handler_error',
 ] as const;
 export type Refusal = (typeof REFUSALS)[number];
 
@@ -52,6 +61,10 @@ export const REFUSAL_CODES: Record<Refusal, ErrorCode> = {
   wrong_phase: 'MESSAGE_INVALID',
   not_in_cohort: 'MESSAGE_INVALID',
   site_mismatch: 'UNAUTHORIZED',
+  invalid_packet: 'MESSAGE_INVALID',
+  frame_too_large: 'PAYLOAD_TOO_LARGE',
+  connection_limit: 'UNAUTHORIZED',
+  handler_error: 'INTERNAL',
 };
 
 const WIRE: Record<RefusalReason, Refusal> = {

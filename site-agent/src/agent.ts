@@ -55,6 +55,8 @@ export interface SiteAgent {
   metricsUrl?: string;
   /** The agent's own metrics registry. */
   metrics: Registry;
+  /** An error that escaped every handler (the CLI's process guard): logged and counted in cohort_site_uncaught_errors_total. */
+  recordUncaught(kind: 'exception' | 'rejection', error: unknown): void;
 }
 
 /** How long stop() lets a round in progress finish before returning anyway. */
@@ -213,6 +215,9 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
       reject(reasonOf(e), e, connection);
     },
     status: () => withPolicy(budget?.status() ?? { ready: true }),
+    onTransportRefusal: (reason) => {
+      metrics.rejected.inc({ reason });
+    },
     onHandshakeRefused: (reason, message) => {
       metrics.rejected.inc({ reason });
       emit({ kind: 'rejected', reason, message });
@@ -224,6 +229,10 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
   return {
     metrics: metrics.registry,
     ...(server ? { metricsUrl: server.url } : {}),
+    recordUncaught: (kind, error) => {
+      metrics.uncaughtErrors.labels(kind).inc();
+      logger.error({ err: error, kind }, 'an error escaped every handler (process guard)');
+    },
     stop: () =>
       (stopped ??= (async () => {
         stopping = true;

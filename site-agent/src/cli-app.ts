@@ -11,7 +11,7 @@
  */
 import yargs from 'yargs';
 import { AUDIT_SEAL_GRACE_MS, readKeyFile } from '@cohortfl/identity';
-import { ERROR_CODES, exitCodeFor, isCohortError } from '@cohortfl/wire';
+import { ERROR_CODES, exitCodeFor, installProcessGuard, isCohortError } from '@cohortfl/wire';
 import { startSiteAgent } from './agent.js';
 import { printAuditReport, printComparison } from './audit-report.js';
 import { verifyAuditFile } from './audit-verify.js';
@@ -29,6 +29,8 @@ export interface CliIo {
   err(line: string): void;
   /** Resolves when `run` should stop (default: SIGINT or SIGTERM). */
   untilStopped?: () => Promise<string>;
+  /** run installs the process guard (wire's process-guard.ts); the bin does, in-process tests do not. */
+  processGuard?: boolean;
 }
 
 function untilSignal(): Promise<string> {
@@ -53,9 +55,11 @@ async function run(configPath: string, level: LogLevel, io: CliIo): Promise<void
       if (event.kind === 'metrics') io.out(`cohort-site ${config.site} metrics on ${event.url}`);
     },
   });
+  const unguard = io.processGuard ? installProcessGuard({ record: agent.recordUncaught }) : undefined;
   const signal = await (io.untilStopped ?? untilSignal)();
   logger.info({ signal }, 'stopping');
   await agent.stop();
+  unguard?.();
 }
 
 /** Runs one command line (without `node` and the script) and returns the process exit code. */

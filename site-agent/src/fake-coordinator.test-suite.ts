@@ -97,6 +97,13 @@ export class FakeCoordinator {
     socket.emit('msg', bytes);
   }
 
+  /** Bytes as one transport frame, below socket.io: the site's parser gets them as they are. */
+  sendFrame(site: string, bytes: Uint8Array): void {
+    const socket = this.bySite.get(site);
+    if (!socket) throw new Error(`fake coordinator: ${site} is not connected`);
+    socket.conn.send(Buffer.from(bytes));
+  }
+
   /** A round/start signed with `signer` (default: this coordinator's key). */
   roundStart(body: Omit<RoundStart, 'type' | 'config'> & { config?: RoundStart['config'] }, signer = this.options.identity.secretKey): Envelope {
     // Signed as the receiver will re-encode it: the parsed body, its keys in schema order.

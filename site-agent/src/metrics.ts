@@ -14,6 +14,8 @@ export interface SiteMetrics {
   updateBytes: Counter<string>;
   rejected: Counter<'reason'>;
   refusals: Counter<'reason'>;
+  /** Errors that escaped every handler to the process guard, by kind (exception, rejection); tests keep it at 0. */
+  uncaughtErrors: Counter<'kind'>;
   /** Only when the policy sets a privacy budget. */
   privacy?: { epsilonSpent: Gauge<string>; epsilonBudget: Gauge<string> };
 }
@@ -42,8 +44,16 @@ export function createSiteMetrics(options: { privacy?: boolean } = {}): SiteMetr
   const registry = new Registry();
   const registers = [registry];
   registerProcessMetrics(registry);
+  const uncaughtErrors = new Counter({
+    name: 'cohort_site_uncaught_errors_total',
+    help: 'Errors that escaped every handler and reached the process guard, by kind (exception, rejection); should stay 0',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  for (const kind of ['exception', 'rejection']) uncaughtErrors.labels(kind).inc(0);
   return {
     registry,
+    uncaughtErrors,
     rounds: new Counter({
       name: 'cohort_site_rounds_total',
       help: 'Round phases answered by this site, by phase and outcome (completed: update or evaluation sent; refused: round/refuse sent)',

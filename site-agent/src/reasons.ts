@@ -30,6 +30,10 @@ export const SITE_REJECT_REASONS = [
   'handshake_invalid',
   'handshake_timeout',
   'unrecorded',
+  // Below the envelope (issue 12): a frame the socket.io parser refused, a handler that threw, an event other than 'msg'.
+  'invalid_packet',
+  'handler_error',
+  'unknown_event',
   // Evaluation of anything but the run's committed model, once (protocol EvaluationGuard).
   ...EVALUATION_REFUSALS,
 ] as const;

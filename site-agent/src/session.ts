@@ -24,8 +24,8 @@ import {
 } from '@cohortfl/identity';
 import {
   createEnvelope,
+  createMsgpackrParser,
   encodeBody,
-  msgpackrParser,
   parseEnvelope,
   PROTOCOL_VERSION,
   type Codec,
@@ -54,6 +54,12 @@ export interface SessionOptions {
   onUndecodable(error: unknown, connection: number): void;
   /** A handshake this site refused (counted by reason); the session closes and retries with backoff. */
   onHandshakeRefused(reason: string, message: string): void;
+  /**
+   * Refused below the envelope (counted by reason): `invalid_packet` (the parser refused a
+   * frame; socket.io-client closes and reconnects), `handler_error` (a handler threw; the
+   * connection is closed and retried), `unknown_event` (an event other than 'msg'; ignored).
+   */
+  onTransportRefusal?(reason: 'invalid_packet' | 'handler_error' | 'unknown_event', message: string): void;
   /** The status sent right after welcome (default `{ ready: true }`): readiness, ε, the policy summary. */
   status?(): StatusBody;
   /**
@@ -86,8 +92,14 @@ export class Session {
 
   constructor(private readonly options: SessionOptions) {
     this.pinned = decodePublicKey(options.coordinatorKey);
+    const parser = createMsgpackrParser({
+      onRefused: (error) => {
+        options.logger.warn({ reason: 'invalid_packet', url: options.url }, `refused: ${error.message}`);
+        options.onTransportRefusal?.('invalid_packet', error.message);
+      },
+    });
     this.socket = io(options.url, {
-      parser: msgpackrParser,
+      parser,
       transports: ['websocket'],
       reconnection: true,
       reconnectionDelay: RECONNECT.delayMs,
@@ -98,12 +110,45 @@ export class Session {
       autoConnect: false,
       ...(options.ca === undefined ? {} : { ca: options.ca }),
     });
-    this.socket.on('connect', () => this.onConnect());
-    this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
-    this.socket.on('connect_error', (error) => {
+    // socket.io-client calls these from a nextTick: a throw is contained to this connection.
+    this.socket.on('connect', this.contain(() => this.onConnect()));
+    this.socket.on('disconnect', this.contain((reason: string) => this.onDisconnect(reason)));
+    this.socket.on('connect_error', this.contain((error: Error) => {
       options.logger.warn({ url: options.url, err: error.message }, 'cannot reach the coordinator; retrying');
-    });
-    this.socket.on('msg', (bytes: unknown) => this.onFrame(bytes));
+      // A CONNECT_ERROR packet from the server deactivates the socket without a 'disconnect':
+      // socket.io will not retry it, so this session ends here and retries with backoff.
+      if (!this.socket.active && this.stage !== 'idle') {
+        // Still `connected` to socket.io: disconnect() emits 'disconnect', whose handler retries.
+        if (this.socket.connected) this.socket.disconnect();
+        else this.onDisconnect('connect_error');
+      }
+    }));
+    this.socket.on('msg', this.contain((bytes: unknown) => this.onFrame(bytes)));
+    this.socket.onAny(this.contain((event: unknown) => {
+      if (event === 'msg') return;
+      options.logger.warn({ reason: 'unknown_event', event: String(event).slice(0, 64) }, 'refused: the protocol uses the single event \'msg\'');
+      options.onTransportRefusal?.('unknown_event', 'an event other than msg');
+    }));
+  }
+
+  /** A handler whose throw is logged, counted (`handler_error`) and ends this connection (then retried), not the process. */
+  private contain<A extends unknown[]>(handler: (...args: A) => void): (...args: A) => void {
+    return (...args) => {
+      try {
+        handler(...args);
+      } catch (error) {
+        try {
+          this.options.logger.error({ err: error, reason: 'handler_error' }, 'a connection handler failed; closing the connection');
+          this.options.onTransportRefusal?.('handler_error', (error as Error)?.message ?? String(error));
+          if (this.socket.connected) {
+            this.socket.disconnect();
+            if (!this.stopped) this.scheduleReconnect();
+          }
+        } catch {
+          // Nothing more to do without risking the process.
+        }
+      }
+    };
   }
 
   /** True between welcome and the end of that connection. */

@@ -9,6 +9,8 @@ import type { Server, Socket } from 'socket.io';
 import type { AdminAuth, Role } from '../admin-auth.js';
 import type { ChangeFeed } from '../change-feed.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { socketGuard } from '../socket-guard.js';
 import { buildSnapshot, type SnapshotSources } from './snapshot.js';
 
 export const DASHBOARD_NAMESPACE = '/dashboard';
@@ -23,10 +25,20 @@ export interface DashboardHub {
   close(): void;
 }
 
-export function startDashboardHub(io: Server, sources: SnapshotSources, feed: ChangeFeed, auth: AdminAuth, logger: Logger): DashboardHub {
+export function startDashboardHub(io: Server, sources: SnapshotSources, feed: ChangeFeed, auth: AdminAuth, logger: Logger, metrics?: Pick<Metrics, 'rejected'>): DashboardHub {
   const nsp = io.of(DASHBOARD_NAMESPACE);
   const roles = new WeakMap<Socket, Role>();
+  const count = metrics ?? { rejected: () => undefined };
   nsp.use((socket, next) => {
+    try {
+      checkToken(socket, next);
+    } catch (error) {
+      count.rejected('handler_error');
+      logger.error({ err: error, reason: 'handler_error' }, 'the dashboard token check failed');
+      next(new Error('unauthorized'));
+    }
+  });
+  const checkToken = (socket: Socket, next: (error?: Error) => void) => {
     const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.['token'];
     if (nsp.sockets.size >= MAX_DASHBOARDS) return next(new Error('too many dashboard connections'));
     if (typeof token !== 'string' || token.length === 0 || token.length > 512) return next(new Error('unauthorized'));
@@ -43,8 +55,12 @@ export function startDashboardHub(io: Server, sources: SnapshotSources, feed: Ch
         logger.error({ err: error }, 'dashboard token check failed');
         next(new Error('unauthorized'));
       },
-    );
-  });
+    ).catch((error: unknown) => {
+      count.rejected('handler_error');
+      logger.error({ err: error, reason: 'handler_error' }, 'the dashboard token check failed');
+      next(new Error('unauthorized'));
+    });
+  };
 
   const send = (sockets: Iterable<Socket>) => {
     let base: ReturnType<typeof buildSnapshot> | undefined;
@@ -60,8 +76,17 @@ export function startDashboardHub(io: Server, sources: SnapshotSources, feed: Ch
   };
 
   nsp.on('connection', (socket) => {
-    logger.info({ role: roles.get(socket), address: socket.handshake.address }, 'dashboard connected');
-    send([socket]);
+    const contain = socketGuard({ logger, metrics: count }, socket, () => ({ dashboard: socket.handshake.address }));
+    // A dashboard only listens: any event it emits is refused and ends its connection.
+    socket.onAny(contain((event: unknown) => {
+      count.rejected('unexpected');
+      logger.warn({ reason: 'unexpected', event: String(event).slice(0, 64) }, 'refused: a dashboard emitted an event; dashboards only listen');
+      socket.disconnect(true);
+    }));
+    contain(() => {
+      logger.info({ role: roles.get(socket), address: socket.handshake.address }, 'dashboard connected');
+      send([socket]);
+    })();
   });
 
   let timer: NodeJS.Timeout | undefined;

@@ -40,7 +40,14 @@ class Emitter {
 }
 
 const packr = new Packr(packrOptions());
-const MAX_PACKET_TYPE = 6;
+
+/** socket.io's packet types (socket.io-parser's PacketType). */
+export const PACKET_TYPES = { CONNECT: 0, DISCONNECT: 1, EVENT: 2, ACK: 3, CONNECT_ERROR: 4, BINARY_EVENT: 5, BINARY_ACK: 6 } as const;
+
+/** Event names socket.io and Node's EventEmitter use themselves; a peer may never emit them (socket.io-parser's RESERVED_EVENTS). */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
+
+const NAMESPACE_MAX = 256;
 
 export interface SocketIoPacket {
   type: number;
@@ -49,14 +56,56 @@ export interface SocketIoPacket {
   id?: number;
 }
 
-function isPacket(p: unknown): p is SocketIoPacket {
-  if (typeof p !== 'object' || p === null) return false;
-  const { type, nsp, id } = p as Record<string, unknown>;
-  return (
-    Number.isInteger(type) && (type as number) >= 0 && (type as number) <= MAX_PACKET_TYPE &&
-    typeof nsp === 'string' && nsp.length <= 256 &&
-    (id === undefined || (Number.isInteger(id) && (id as number) >= 0))
-  );
+/** A plain object (what socket.io-parser's isObject accepts): not an array, not null, not a typed array. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return Object.prototype.toString.call(value) === '[object Object]';
+}
+
+/**
+ * Why `p` is not a socket.io packet socket.io can dispatch safely, or undefined if it is.
+ * The header rules (type, namespace, id) and socket.io-parser's `isPayloadValid` on the data:
+ * CONNECT an object or nothing, DISCONNECT nothing, CONNECT_ERROR a string or an object,
+ * EVENT and BINARY_EVENT a non-empty array led by an event name that is not reserved,
+ * ACK and BINARY_ACK an array. socket.io dispatches events in a nextTick without a
+ * try/catch, so anything else must be stopped here, where a throw closes the connection.
+ */
+export function packetProblem(p: unknown): string | undefined {
+  if (!isPlainObject(p)) return 'not a packet (a msgpack map)';
+  const { type, nsp, id, data } = p;
+  if (!Number.isInteger(type) || (type as number) < 0 || (type as number) > PACKET_TYPES.BINARY_ACK) return 'unknown packet type';
+  if (typeof nsp !== 'string' || nsp.length > NAMESPACE_MAX || !nsp.startsWith('/')) return 'invalid namespace';
+  if (id !== undefined && !(Number.isSafeInteger(id) && (id as number) >= 0)) return 'invalid packet id';
+  switch (type) {
+    case PACKET_TYPES.CONNECT:
+      return data === undefined || isPlainObject(data) ? undefined : 'CONNECT data must be an object or absent';
+    case PACKET_TYPES.DISCONNECT:
+      return data === undefined ? undefined : 'DISCONNECT carries no data';
+    case PACKET_TYPES.CONNECT_ERROR:
+      return typeof data === 'string' || isPlainObject(data) ? undefined : 'CONNECT_ERROR data must be a string or an object';
+    case PACKET_TYPES.EVENT:
+    case PACKET_TYPES.BINARY_EVENT: {
+      if (!Array.isArray(data) || data.length === 0) return 'event data must be a non-empty array';
+      const name: unknown = data[0];
+      if (typeof name !== 'string') return 'event name must be a string';
+      if (RESERVED_EVENTS.has(name)) return `reserved event name '${name.slice(0, 32)}'`;
+      return undefined;
+    }
+    default: // ACK, BINARY_ACK
+      return Array.isArray(data) ? undefined : 'ack data must be an array';
+  }
+}
+
+/** A frame this parser refuses; socket.io (server and client) closes the connection on it. */
+export class PacketRefusedError extends Error {
+  constructor(message: string) {
+    super(`socket.io packet refused: ${message}`);
+    this.name = 'PacketRefusedError';
+  }
+}
+
+export interface ParserHooks {
+  /** Called once per refused frame, before the refusal reaches socket.io (count and log it here; must not throw). */
+  onRefused?(error: PacketRefusedError, frameBytes: number): void;
 }
 
 export class MsgpackrEncoder {
@@ -66,19 +115,61 @@ export class MsgpackrEncoder {
 }
 
 export class MsgpackrDecoder extends Emitter {
+  constructor(private readonly hooks: ParserHooks = {}) {
+    super();
+  }
+
+  /**
+   * One frame in, one packet out (`decoded`), or a PacketRefusedError thrown: socket.io's
+   * server (Client.ondata) and client (Manager.ondata) catch a decoder's throw and close the
+   * connection, so a refused frame ends its connection and nothing else.
+   */
   add(chunk: unknown): void {
     let bytes: Uint8Array;
     if (chunk instanceof Uint8Array) bytes = chunk;
     else if (chunk instanceof ArrayBuffer) bytes = new Uint8Array(chunk);
-    else throw new Error('text frame refused: this server speaks msgpack');
-    const packet: unknown = packr.unpack(bytes);
-    if (!isPacket(packet)) throw new Error('invalid socket.io packet');
+    else this.refuse('text frame: this peer speaks msgpack', typeof chunk === 'string' ? chunk.length : 0);
+    let packet: unknown;
+    try {
+      packet = packr.unpack(bytes);
+    } catch (error) {
+      this.refuse(`undecodable msgpack (${(error as Error).message.slice(0, 80)})`, bytes.byteLength);
+    }
+    const problem = packetProblem(packet);
+    if (problem !== undefined) this.refuse(problem, bytes.byteLength);
     this.emit('decoded', packet);
   }
+
   destroy(): void {
     this.off();
   }
+
+  private refuse(message: string, frameBytes: number): never {
+    const error = new PacketRefusedError(message);
+    try {
+      this.hooks.onRefused?.(error, frameBytes);
+    } catch {
+      // A failing hook must not turn a refusal into something else.
+    }
+    throw error;
+  }
 }
 
-/** Pass as `parser` to socket.io's Server and to socket.io-client's io(). */
-export const msgpackrParser = { Encoder: MsgpackrEncoder, Decoder: MsgpackrDecoder, protocol: 5 } as const;
+/** The parser (Encoder, Decoder, protocol) for socket.io's `parser` option, with `hooks` in every decoder it makes. */
+export interface MsgpackrParser {
+  readonly Encoder: typeof MsgpackrEncoder;
+  readonly Decoder: new () => MsgpackrDecoder;
+  readonly protocol: 5;
+}
+
+export function createMsgpackrParser(hooks: ParserHooks = {}): MsgpackrParser {
+  class HookedDecoder extends MsgpackrDecoder {
+    constructor() {
+      super(hooks);
+    }
+  }
+  return { Encoder: MsgpackrEncoder, Decoder: HookedDecoder, protocol: 5 };
+}
+
+/** Pass as `parser` to socket.io's Server and to socket.io-client's io() (or use createMsgpackrParser to count refusals). */
+export const msgpackrParser = createMsgpackrParser();
