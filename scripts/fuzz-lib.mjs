@@ -48,12 +48,12 @@ export function frameGenerator(seed, { site, publicKey, oversizedBytes }) {
   const pick = (xs) => xs[int(xs.length)];
   const bytes = (n) => Uint8Array.from({ length: n }, () => int(256));
   const envelopes = [
-    wire.createEnvelope('hello', { site, protocolVersion: wire.PROTOCOL_VERSION, publicKey }),
+    wire.createEnvelope('hello', { site, protocolVersion: wire.PROTOCOL_VERSION, publicKey, nonce: bytes(32) }),
     wire.createEnvelope('auth', { site, signature: bytes(64) }),
-    wire.createEnvelope('status', { ready: true }),
+    { ...wire.createEnvelope('status', { ready: true, seq: 1 }), sig: bytes(64) },
     wire.createEnvelope('error', { code: 'MESSAGE_INVALID', message: 'x' }),
     wire.createEnvelope('welcome', { site, sessionId: 'abc' }),
-    wire.createEnvelope('challenge', { challenge: bytes(32), coordinatorPublicKey: publicKey }),
+    wire.createEnvelope('challenge', { challenge: bytes(32), coordinatorPublicKey: publicKey, binding: 'none', proof: bytes(64) }),
   ];
   const packet = (data, extra = {}) => ({ type: 2, nsp: '/', data, ...extra });
   const huge = [[0xdb, 0xff, 0xff, 0xff, 0xff], [0xc6, 0xff, 0xff, 0xff, 0xf0], [0xdd, 0x7f, 0xff, 0xff, 0xff], [0xdf, 0xff, 0xff, 0xff, 0xff], [0xc9, 0xff, 0xff, 0xff, 0xff, 0x74]];
@@ -292,10 +292,18 @@ class Conn {
     return { outcome: r.replies > 0 ? 'answered' : 'accepted' };
   }
   async handshake(site, identity) {
-    this.socket.emit('msg', codec.encode(wire.createEnvelope('hello', { site, protocolVersion: wire.PROTOCOL_VERSION, publicKey: identityLib.encodePublicKey(identity.publicKey) })));
+    const nonce = identityLib.createChallenge();
+    this.socket.emit('msg', codec.encode(wire.createEnvelope('hello', { site, protocolVersion: wire.PROTOCOL_VERSION, publicKey: identityLib.encodePublicKey(identity.publicKey), nonce })));
     const ch = await this.next(() => this.inbox.find((e) => e.type === 'challenge') ?? (this.closed ? 'closed' : undefined));
     if (typeof ch === 'string') throw new Error(`handshake: ${ch}`);
-    const signature = identityLib.signChallenge(identity.secretKey, { challenge: ch.body.challenge, site, coordinatorPublicKey: identityLib.decodePublicKey(ch.body.coordinatorPublicKey) });
+    const signature = identityLib.signChallenge(identity.secretKey, {
+      challenge: ch.body.challenge,
+      site,
+      coordinatorPublicKey: identityLib.decodePublicKey(ch.body.coordinatorPublicKey),
+      siteNonce: nonce,
+      proof: ch.body.proof,
+      channelBinding: identityLib.NO_CHANNEL_BINDING,
+    });
     this.socket.emit('msg', codec.encode(wire.createEnvelope('auth', { site, signature })));
     const w = await this.next(() => this.inbox.find((e) => e.type === 'welcome') ?? (this.closed ? 'closed' : undefined));
     if (typeof w === 'string') throw new Error(`handshake: ${w}`);
@@ -409,6 +417,8 @@ async function fakeCoordinator(identity, sites) {
   const waiters = [];
   io.on('connection', (socket) => {
     let challenge;
+    let siteNonce;
+    let proof;
     let claimed;
     const state = { socket, inbox: [], closed: false, welcomed: false, wake: () => {} };
     const closed = () => {
@@ -427,9 +437,12 @@ async function fakeCoordinator(identity, sites) {
       if (!state.welcomed && env.type === 'hello' && sites[env.body.site] === env.body.publicKey) {
         claimed = env.body.site;
         challenge = identityLib.createChallenge();
-        socket.emit('msg', codec.encode(wire.createEnvelope('challenge', { challenge, coordinatorPublicKey })));
+        siteNonce = env.body.nonce;
+        proof = identityLib.signCoordinatorProof(identity.secretKey, { site: claimed, siteNonce, challenge, channelBinding: identityLib.NO_CHANNEL_BINDING });
+        socket.emit('msg', codec.encode(wire.createEnvelope('challenge', { challenge, coordinatorPublicKey, binding: 'none', proof })));
       } else if (!state.welcomed && env.type === 'auth' && challenge) {
-        if (!identityLib.verifyChallenge(identityLib.decodePublicKey(sites[claimed]), { challenge, site: claimed, coordinatorPublicKey: identity.publicKey }, env.body.signature)) return socket.disconnect(true);
+        const input = { challenge, site: claimed, coordinatorPublicKey: identity.publicKey, siteNonce, proof, channelBinding: identityLib.NO_CHANNEL_BINDING };
+        if (!identityLib.verifyChallenge(identityLib.decodePublicKey(sites[claimed]), input, env.body.signature)) return socket.disconnect(true);
         state.welcomed = true;
         socket.emit('msg', codec.encode(wire.createEnvelope('welcome', { site: claimed, sessionId: 'fuzz' })));
       } else if (state.welcomed && env.type === 'status' && !state.ready) {

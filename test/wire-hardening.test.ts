@@ -130,7 +130,7 @@ describe('finding 2: a site emitting the reserved `disconnect` event', () => {
     expect(await listed(), 'the session is listed after welcome').toBe(true);
     client.sendPacket({ type: 2, nsp: '/', data: ['disconnect', 'io client disconnect'] });
     // A later frame: refused with an error if the connection were still served.
-    client.send(createEnvelope('status', { ready: true }));
+    client.send(createEnvelope('status', { ready: true, seq: 2 }));
     client.socket.emit('msg', new Uint8Array([0x93, 0x02, 0xa1]));
     await client.until(() => client.isClosed || client.received.some((e) => e.type === 'error'), 'close or answer');
     // Consistent: the connection is closed and no session remains, or both live on.

@@ -5,8 +5,8 @@
  * shape in a socket.io packet (`sendPacket`), bypassing socket.io's own checks.
  */
 import { Manager, type Socket } from 'socket.io-client';
-import { encodePublicKey, decodePublicKey, signChallenge, type Identity } from '@cohortfl/identity';
-import { createCodec, createEnvelope, msgpackrParser, MsgpackrEncoder, PROTOCOL_VERSION, type Envelope } from '@cohortfl/wire';
+import { createChallenge, encodePublicKey, decodePublicKey, NO_CHANNEL_BINDING, signChallenge, signPayload, statusContext, type Identity } from '@cohortfl/identity';
+import { createCodec, createEnvelope, encodeBody, msgpackrParser, MsgpackrEncoder, parseEnvelope, PROTOCOL_VERSION, type Envelope } from '@cohortfl/wire';
 
 const encoder = new MsgpackrEncoder();
 const codec = createCodec();
@@ -102,15 +102,26 @@ export class RawClient {
 
   /** hello → challenge → auth → welcome as `site`. */
   async handshake(site: string, identity: Identity): Promise<void> {
-    this.send(createEnvelope('hello', { site, protocolVersion: PROTOCOL_VERSION, publicKey: encodePublicKey(identity.publicKey) }));
+    const nonce = createChallenge();
+    this.send(createEnvelope('hello', { site, protocolVersion: PROTOCOL_VERSION, publicKey: encodePublicKey(identity.publicKey), nonce }));
     await this.until(() => this.received.some((e) => e.type === 'challenge' || e.type === 'error') || this.isClosed, 'challenge');
     const challenge = this.received.find((e) => e.type === 'challenge');
     if (!challenge || challenge.type !== 'challenge') throw new Error('raw client: no challenge');
-    const signature = signChallenge(identity.secretKey, { challenge: challenge.body.challenge, site, coordinatorPublicKey: decodePublicKey(challenge.body.coordinatorPublicKey) });
+    const { proof } = challenge.body;
+    const signature = signChallenge(identity.secretKey, {
+      challenge: challenge.body.challenge,
+      site,
+      coordinatorPublicKey: decodePublicKey(challenge.body.coordinatorPublicKey),
+      siteNonce: nonce,
+      proof,
+      channelBinding: NO_CHANNEL_BINDING,
+    });
     this.send(createEnvelope('auth', { site, signature }));
     await this.until(() => this.received.some((e) => e.type === 'welcome' || e.type === 'error') || this.isClosed, 'welcome');
     if (!this.received.some((e) => e.type === 'welcome')) throw new Error('raw client: not welcomed');
-    this.send(createEnvelope('status', { ready: true }));
+    // A status signed for this session (the coordinator refuses any other).
+    const status = parseEnvelope(createEnvelope('status', { ready: true, seq: 1 }));
+    this.send({ ...status, sig: signPayload(identity.secretKey, statusContext(site, challenge.body.challenge, 1), encodeBody(status.body)) });
   }
 
   close(): void {
