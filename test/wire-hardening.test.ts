@@ -106,6 +106,12 @@ describe('finding 1: one malformed socket.io packet', () => {
         await Promise.race([fake.waitFor((e) => e.kind === 'disconnect' && e.id === id, `the site to drop the connection after ${name}`), died]);
       }
       await Promise.race([fake.waitFor((e) => e.kind === 'authenticated' && fake.events.filter((x) => x.kind === 'authenticated').length > authenticated, 'reconnection'), died]);
+      authenticated += 1;
+      // A valid CONNECT_ERROR after welcome: socket.io-client deactivates the socket without a
+      // 'disconnect'; the agent must still end that session and come back (found by the fuzzer).
+      const { MsgpackrEncoder } = await import('@cohortfl/wire');
+      fake.sendFrame('eastfield', new MsgpackrEncoder().encode({ type: 4, nsp: '/', data: 'disconnecting' } as never)[0]!);
+      await Promise.race([fake.waitFor((e) => e.kind === 'authenticated' && fake.events.filter((x) => x.kind === 'authenticated').length > authenticated, 'reconnection after CONNECT_ERROR'), died]);
       expect(await alive(agent)).toBe(true);
       const text = await (await fetch(metricsUrl)).text();
       const m = parseMetrics(text);
@@ -138,6 +144,16 @@ describe('finding 2: a site emitting the reserved `disconnect` event', () => {
     expect(client.isClosed, 'the connection is closed').toBe(true);
     expect(await listed(), 'the session is gone').toBe(false);
     expect(await alive(coordinator)).toBe(true);
+  });
+});
+
+describe('a site leaving its namespace', () => {
+  it('ends its session and its transport (no connection lingers without a namespace)', async () => {
+    const client = await RawClient.open(url);
+    await client.handshake(site, identity);
+    client.sendPacket({ type: 1, nsp: '/' });
+    await client.closed;
+    expect(client.isClosed).toBe(true);
   });
 });
 
