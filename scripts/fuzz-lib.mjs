@@ -30,20 +30,9 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: tru
 const codec = wire.createCodec();
 const RESERVED = [...wire.RESERVED_EVENTS];
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The frame generator: msgpack-level mutations of valid socket.io packets and envelopes. */
 export function frameGenerator(seed, { site, publicKey, oversizedBytes }) {
-  const rand = mulberry32(seed);
+  const rand = wire.createSeededRandom(seed); // the project's one seeded PRNG
   const int = (n) => Math.floor(rand() * n);
   const pick = (xs) => xs[int(xs.length)];
   const bytes = (n) => Uint8Array.from({ length: n }, () => int(256));
