@@ -81,7 +81,8 @@ export class Admission {
 
   constructor(
     private readonly limits: AdmissionLimits,
-    private readonly metrics: Metrics,
+    /** Counts connection_limit and frame_too_large (refusal-ledger.ts transportRefusals). */
+    private readonly metrics: Pick<Metrics, 'rejected'>,
     private readonly logger: Logger,
   ) {}
 

@@ -9,6 +9,7 @@ import type { Socket } from 'socket.io';
 import { CHANNEL_BINDING_BYTES, CHANNEL_BINDING_LABEL, createChallenge, decodePublicKey, NO_CHANNEL_BINDING, signCoordinatorProof, verifyChallenge } from '@cohortfl/identity';
 import { createEnvelope, type Envelope } from '@cohortfl/wire';
 import { refuse, sendEnvelope, type CoordinatorContext } from './context.js';
+import { transportRefusals } from './refusal-ledger.js';
 import { refusalOf } from './refusals.js';
 import type { Session } from './session-registry.js';
 import { handleSessionMessage } from './session-messages.js';
@@ -31,7 +32,7 @@ export function handleConnection(ctx: CoordinatorContext, socket: Socket): void 
 
   const siteOf = (): string | undefined => (stage.name === 'hello' ? undefined : stage.name === 'auth' ? stage.site : stage.session.site);
   // Any throw in these handlers closes this connection only (socket-guard.ts).
-  const contain = socketGuard(ctx, socket, () => ({ site: siteOf(), stage: stage.name }));
+  const contain = socketGuard({ logger: ctx.logger, metrics: transportRefusals(ctx.metrics, ctx.refusals) }, socket, () => ({ site: siteOf(), stage: stage.name }));
 
   socket.onAny(contain((event: string) => {
     if (event !== 'msg') refuse(ctx, socket, siteOf(), 'malformed', `unknown event; the protocol uses the single event 'msg'`, stage.name !== 'open');

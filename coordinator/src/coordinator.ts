@@ -23,7 +23,7 @@ import { createHttpHandler } from './http-api.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { RefusalLedger } from './refusal-ledger.js';
+import { RefusalLedger, transportRefusals } from './refusal-ledger.js';
 import { replaceFile } from './private-file.js';
 import { RunDriver } from './run-driver.js';
 import { SessionRegistry } from './session-registry.js';
@@ -125,6 +125,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     const feed = new ChangeFeed();
     const sessions = new SessionRegistry(feed);
     driver = new RunDriver({ store, sessions, identity, config, logger, metrics, feed });
+    const refusals = new RefusalLedger({ store, identity, logger, now: Date.now }, config.refusals);
+    const transport = transportRefusals(metrics, refusals);
     const admission = new Admission(
       {
         preAuthFrameBytes: config.limits.preAuthFrameBytes,
@@ -133,7 +135,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
         maxUnauthenticatedPerAddress: config.limits.maxUnauthenticatedPerAddress,
         handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
       },
-      metrics,
+      transport,
       logger,
     );
     const ctx: CoordinatorContext = {
@@ -145,7 +147,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       publicKeyText: encodePublicKey(identity.publicKey),
       logger,
       metrics,
-      refusals: new RefusalLedger({ store, identity, logger, now: Date.now }, config.refusals),
+      refusals,
       now: Date.now,
       admission,
     };
@@ -165,7 +167,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       // A refused frame closes its connection (socket.io's rule); it is counted and logged here.
       parser: createMsgpackrParser({
         onRefused: (error, bytes) => {
-          metrics.rejected('invalid_packet');
+          transport.rejected('invalid_packet');
           logger.warn({ reason: 'invalid_packet', bytes }, `refused: ${error.message}`);
         },
       }),
@@ -180,7 +182,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     io.engine.on('connection', (conn: Parameters<Admission['watch']>[0]) => admission.watch(conn));
     io.on('connection', (socket) => handleConnection(ctx, socket));
     io.of(DASHBOARD_NAMESPACE).on('connection', (socket) => admission.admitted(socket));
-    const dashboard = startDashboardHub(io, { store, driver, sessions, publicKey: ctx.publicKeyText, now: Date.now }, feed, auth, logger, metrics);
+    const dashboard = startDashboardHub(io, { store, driver, sessions, publicKey: ctx.publicKeyText, now: Date.now }, feed, auth, logger, transport);
     await driver.resume();
     const port = await listen(server, config.host, config.port);
     const url = urlOf(config, port);

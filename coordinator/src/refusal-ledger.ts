@@ -7,8 +7,11 @@
  * written to the signed audit log as one `refusals` entry per site and reason per interval
  * (`refusals.flushSeconds`): on a timer, and at shutdown before the store closes. Refusals of
  * peers that have not authenticated go in one bucket, site `null` with `peer: 'unauthenticated'`
- * (the site a stranger claims is not recorded: it is the stranger's word). So the log grows
- * with time, sites and reasons, not with frames.
+ * (the site a stranger claims is not recorded: it is the stranger's word). Refusals the
+ * transport makes below any session (a frame the socket.io parser refuses, a frame over the
+ * connection's size limit, a connection over the unauthenticated limits, a failed socket
+ * handler) cannot be attributed to a site and go in a second bucket, `peer: 'transport'`.
+ * So the log grows with time, sites and reasons, not with frames.
  *
  * A crash (SIGKILL, power loss) loses the counts since the last flush: at most
  * `flushSeconds` of unsigned refusals, never a `message.refused` entry of a signed message.
@@ -20,11 +23,15 @@ import type { Identity } from '@cohortfl/identity';
 import type { Socket } from 'socket.io';
 import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import type { Logger } from './logger.js';
-import type { Refusal } from './refusals.js';
+import type { Metrics } from './metrics.js';
+import { REFUSAL_CODES, type Refusal } from './refusals.js';
 import type { Store } from './store/index.js';
 
 /** The bucket of refusals of peers that have not authenticated. */
 export const UNAUTHENTICATED = 'unauthenticated';
+/** The bucket of refusals made below any session, where no site can be named. */
+export const TRANSPORT = 'transport';
+export type Peer = typeof UNAUTHENTICATED | typeof TRANSPORT;
 /** Log lines per site (or bucket) and reason per interval; the rest are only counted, and summed at the flush. */
 export const LOG_LINES_PER_INTERVAL = 10;
 
@@ -36,6 +43,8 @@ export interface RefusalSettings {
 
 interface Tally {
   site: string | null;
+  /** The bucket of a refusal with no site. */
+  peer: Peer;
   reason: Refusal;
   code: string;
   count: number;
@@ -74,16 +83,17 @@ export class RefusalLedger {
   }
 
   /**
-   * Count one refusal that names no signed message. `site` undefined: an unauthenticated peer.
-   * Returns whether it should still get its own log line in this interval.
+   * Count one refusal that names no signed message. `site` undefined: a refusal of the `peer`
+   * bucket (an unauthenticated peer unless told). Returns whether it should still get its own
+   * log line in this interval.
    */
-  count(site: string | undefined, reason: Refusal, code: string): boolean {
+  count(site: string | undefined, reason: Refusal, code: string, peer: Peer = UNAUTHENTICATED): boolean {
     const bucket = site ?? null;
-    const key = JSON.stringify([bucket, reason]);
+    const key = JSON.stringify([bucket, bucket === null ? peer : '', reason]);
     const now = this.deps.now();
     let tally = this.tallies.get(key);
     if (!tally) {
-      tally = { site: bucket, reason, code, count: 0, first: now, last: now, logged: 0, closedSessions: 0 };
+      tally = { site: bucket, peer, reason, code, count: 0, first: now, last: now, logged: 0, closedSessions: 0 };
       this.tallies.set(key, tally);
     }
     tally.count += 1;
@@ -108,10 +118,10 @@ export class RefusalLedger {
     if (window.count <= this.settings.closeAfter) return false;
     // Counted once per closed session, in the tally of the refusal that tipped it over.
     if (window.count === this.settings.closeAfter + 1) {
-      const key = JSON.stringify([site, reason]);
+      const key = JSON.stringify([site, '', reason]);
       let tally = this.tallies.get(key);
       if (!tally) {
-        tally = { site, reason, code, count: 0, first: now, last: now, logged: LOG_LINES_PER_INTERVAL, closedSessions: 0 };
+        tally = { site, peer: UNAUTHENTICATED, reason, code, count: 0, first: now, last: now, logged: LOG_LINES_PER_INTERVAL, closedSessions: 0 };
         this.tallies.set(key, tally);
       }
       tally.closedSessions += 1;
@@ -125,10 +135,10 @@ export class RefusalLedger {
     const tallies = [...this.tallies.values()];
     this.tallies.clear();
     const at = this.deps.now();
-    tallies.sort((a, b) => (a.site ?? '').localeCompare(b.site ?? '') || a.reason.localeCompare(b.reason));
+    tallies.sort((a, b) => (a.site ?? '').localeCompare(b.site ?? '') || a.peer.localeCompare(b.peer) || a.reason.localeCompare(b.reason));
     for (const t of tallies) {
       const data = {
-        ...(t.site === null ? { peer: UNAUTHENTICATED } : {}),
+        ...(t.site === null ? { peer: t.peer } : {}),
         reason: t.reason,
         code: t.code,
         count: t.count,
@@ -138,9 +148,23 @@ export class RefusalLedger {
       };
       tryAppendAudit(this.deps.store, this.deps.identity, this.deps.logger, { at, kind: AUDIT_KINDS.REFUSALS, ...(t.site === null ? {} : { site: t.site }), data });
       if (t.count > t.logged) {
-        this.deps.logger.warn({ site: t.site ?? UNAUTHENTICATED, reason: t.reason, code: t.code, count: t.count, notLogged: t.count - t.logged }, 'refusals since the last flush (only the first of each kind were logged one by one)');
+        this.deps.logger.warn({ site: t.site ?? t.peer, reason: t.reason, code: t.code, count: t.count, notLogged: t.count - t.logged }, 'refusals since the last flush (only the first of each kind were logged one by one)');
       }
     }
     return tallies.length;
   }
+}
+
+/**
+ * The counter of refusals the transport makes below any session (admission limits, the
+ * socket.io parser, frame limits, failed socket handlers): each is counted in
+ * cohort_messages_rejected_total and in the ledger's `transport` bucket.
+ */
+export function transportRefusals(metrics: Pick<Metrics, 'rejected'>, ledger: RefusalLedger): Pick<Metrics, 'rejected'> {
+  return {
+    rejected(reason) {
+      metrics.rejected(reason);
+      ledger.count(undefined, reason, REFUSAL_CODES[reason], TRANSPORT);
+    },
+  };
 }

@@ -5,7 +5,8 @@
 // and closures, never times (the bench prints /healthz latency during the burst).
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePublicKey, generateIdentity, type AuditEntry } from '@cohortfl/identity';
-import { createEnvelope } from '@cohortfl/wire';
+import { createEnvelope, msgpackrParser } from '@cohortfl/wire';
+import { io, type Socket as ClientSocket } from 'socket.io-client';
 import type { RunningCoordinator } from './coordinator.js';
 import { DEFAULTS } from './config.js';
 import { FakeSite } from './fake-site.test-suite.js';
@@ -32,7 +33,45 @@ async function consortium(overrides: Parameters<typeof startTest>[1] = {}) {
   return { dataDir, alpha };
 }
 
+/** A raw socket.io connection that never says hello; resolves once connected, rejects if refused. */
+function stranger(url: string): Promise<ClientSocket> {
+  return new Promise((resolve, reject) => {
+    const s = io(url, { parser: msgpackrParser, transports: ['websocket'], reconnection: false, forceNew: true });
+    s.once('connect', () => resolve(s));
+    s.once('connect_error', (error) => (s.close(), reject(error)));
+  });
+}
+
 describe('refusal costs', () => {
+  it('counts refusals made below any session (connection limit, oversized and invalid frames) in the audit log, aggregated in the transport bucket', async () => {
+    const { dataDir } = await consortium({ env: { COHORT_MAX_UNAUTHENTICATED_PER_ADDRESS: '2' } });
+    const before = audit(dataDir).length;
+    const held = [await stranger(c!.url), await stranger(c!.url)];
+    // Over the per-address limit: refused at the upgrade, three times.
+    for (let i = 0; i < 3; i++) await expect(stranger(c!.url)).rejects.toThrow();
+    // Over the pre-authentication frame limit: refused from the frame's header.
+    const closed = new Promise((r) => held[0]!.once('disconnect', r));
+    held[0]!.emit('msg', new Uint8Array(256 * 1024));
+    await closed;
+    // Not a socket.io packet: the parser refuses it.
+    const closedToo = new Promise((r) => held[1]!.once('disconnect', r));
+    (held[1]!.io.engine as unknown as { write(data: Uint8Array): void }).write(JUNK);
+    await closedToo;
+    const counts = {
+      connection_limit: await metric(c!, 'cohort_messages_rejected_total', 'reason="connection_limit"'),
+      frame_too_large: await metric(c!, 'cohort_messages_rejected_total', 'reason="frame_too_large"'),
+      invalid_packet: await metric(c!, 'cohort_messages_rejected_total', 'reason="invalid_packet"'),
+    };
+    expect(counts).toEqual({ connection_limit: 3, frame_too_large: 1, invalid_packet: 1 });
+    await c!.close();
+    c = undefined;
+    const added = audit(dataDir).filter((e) => e.seq > before && e.kind === 'refusals');
+    const transport = Object.fromEntries(added.filter((e) => (e.data as { peer?: string }).peer === 'transport').map((e) => [(e.data as { reason: string }).reason, (e.data as { count: number }).count]));
+    expect(transport).toEqual(counts);
+    expect(added.every((e) => e.site === undefined || e.site === null)).toBe(true);
+  });
+
+
   it('closes a session after closeAfter refusals, and 500 junk frames add one aggregated audit entry, written at shutdown', async () => {
     const { dataDir, alpha } = await consortium();
     const closeAfter = DEFAULTS.refusals.closeAfter;
