@@ -19,6 +19,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dist = (...p) => join(ROOT, ...p);
 const wire = await import(dist('packages', 'wire', 'dist', 'index.js'));
 const identityLib = await import(dist('packages', 'identity', 'dist', 'index.js'));
+const { REFUSALS } = await import(dist('coordinator', 'dist', 'refusals.js'));
+const REFUSAL_REASONS = REFUSALS.length;
 const { Manager } = await import('socket.io-client');
 const { Packr } = createRequire(dist('packages', 'wire', 'package.json'))('msgpackr');
 const { Server } = createRequire(dist('coordinator', 'package.json'))('socket.io');
@@ -165,6 +167,11 @@ function cli(script, args) {
   const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', env: { ...process.env, COHORTFL_QUIET: '1' } });
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
   return r.stdout;
+}
+
+/** The coordinator's signed audit log, through `cohort-coordinator audit export` (the store must be closed). */
+function auditEntries(data) {
+  return JSON.parse(cli(COORDINATOR_CLI, ['audit', 'export', '--data-dir', data])).entries;
 }
 
 function startProcess(script, args) {
@@ -327,6 +334,7 @@ async function fuzzCoordinator({ frames, seed, concurrency, deadline, log }) {
     cli(COORDINATOR_CLI, ['init', '--data-dir', data]);
     const sites = Array.from({ length: concurrency }, (_, i) => ({ name: `fuzz-${i}`, identity: identityLib.generateIdentity() }));
     for (const s of sites) cli(COORDINATOR_CLI, ['sites', 'add', s.name, '--public-key', identityLib.encodePublicKey(s.identity.publicKey), '--data-dir', data]);
+    const auditBefore = auditEntries(data).length;
     const proc = startProcess(COORDINATOR_CLI, ['serve', '--data-dir', data, '--host', '127.0.0.1', '--port', '0', '--log-level', 'error']);
     const url = (await proc.waitFor(/listening on (\S+)/))[1];
     const rss = new RssSampler(proc.child.pid);
@@ -385,12 +393,29 @@ async function fuzzCoordinator({ frames, seed, concurrency, deadline, log }) {
     const memory = rss.stop();
     proc.child.kill('SIGTERM');
     await proc.exited;
+    const seconds = (Date.now() - started) / 1000;
+    // What the campaign added to the signed audit log (after a clean stop, which flushes the
+    // refusal counts), by kind; the export's own seal is the last entry and not counted.
+    const added = auditEntries(data).slice(auditBefore, -1);
+    const audit = { added: added.length, kinds: {}, refusalsCounted: 0, bound: 0 };
+    for (const e of added) {
+      audit.kinds[e.kind] = (audit.kinds[e.kind] ?? 0) + 1;
+      if (e.kind === 'refusals') audit.refusalsCounted += e.data.count;
+    }
+    // Refusals are written at most once per site or bucket and reason per flush interval, and
+    // at the stop: that bound depends on time, sites and reasons, never on the frame count.
+    const flushSeconds = config.refusals?.flushSeconds ?? 60;
+    audit.bound = (sites.length + 2) * REFUSAL_REASONS * (Math.ceil(seconds / flushSeconds) + 1);
     const violations = [...pre.violations, ...post.violations];
+    if ((audit.kinds.refusals ?? 0) > audit.bound) violations.push(`${audit.kinds.refusals} refusals entries, above the bound ${audit.bound}`);
+    const other = added.length - (audit.kinds.refusals ?? 0);
+    if (other > 0) violations.push(`${other} audit entries other than refusals: ${JSON.stringify(audit.kinds)}`);
+    if (audit.refusalsCounted !== counted.all_refusals) violations.push(`the audit log's refusals entries count ${audit.refusalsCounted}, /metrics ${counted.all_refusals}`);
     if (counted.invalid_packet !== pre.invalid + post.invalid) violations.push(`invalid_packet counted ${counted.invalid_packet}, sent ${pre.invalid + post.invalid}`);
     if (counted.frame_too_large !== pre.oversized) violations.push(`frame_too_large counted ${counted.frame_too_large}, sent ${pre.oversized}`);
     if (counted.uncaught !== 0) violations.push(`${counted.uncaught} errors reached the process guard`);
     if (!alive) violations.push('the coordinator is down');
-    return { pre, post, counted, alive, memory, violations };
+    return { pre, post, counted, alive, memory, audit, violations };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -30,6 +30,8 @@ row('before authentication', r.coordinator.pre);
 row('after authentication', r.coordinator.post);
 console.log(`  counted: invalid_packet ${r.coordinator.counted.invalid_packet}, frame_too_large ${r.coordinator.counted.frame_too_large}, all refusals ${r.coordinator.counted.all_refusals}, uncaught ${r.coordinator.counted.uncaught}`);
 console.log(`  RSS start ${mib(r.coordinator.memory.start)}, peak ${mib(r.coordinator.memory.peak)}, end ${mib(r.coordinator.memory.end)}; up: ${r.coordinator.alive}`);
+const a = r.coordinator.audit;
+console.log(`  audit log: +${a.added} entries (${Object.entries(a.kinds).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}; bound ${a.bound}), counting ${a.refusalsCounted} refusals`);
 console.log('site agent (cohort-site run, from a fake coordinator):');
 row('after authentication', r.site.post);
 console.log(`  counted: invalid_packet ${r.site.counted.invalid_packet}, all refusals ${r.site.counted.all_refusals}, uncaught ${r.site.counted.uncaught}; invalid packets not sent (reconnect cost): ${r.site.invalidSkipped}`);
