@@ -8,10 +8,19 @@
 // each Ed25519 implementation: node:crypto (OpenSSL) and tweetnacl (pure JS, the portable
 // implementation and test oracle). Also prints sign and verify µs per operation of each.
 //
-//   node scripts/bench-audit.mjs [--entries=N] [--json]
+// Then times the command itself, `cohort-site audit verify` as a child process (start-up and
+// module loading included) on a 346-entry log in a throwaway site folder; --old-cli=<path to
+// another build's site-agent/dist/cli.js> times that build too, in alternating runs.
+//
+//   node scripts/bench-audit.mjs [--entries=N] [--json] [--old-cli=path]
 //
 // Needs the built packages (pnpm -s build).
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as identity from '../packages/identity/dist/index.js';
 
 const {
@@ -21,7 +30,9 @@ const {
   AUDIT_MESSAGE_ACCEPTED,
   SIGN_DOMAINS,
   encodePublicKey,
+  generateIdentity,
   identityFromSeed,
+  writeKeyFile,
   signAuditEntry,
   signDigest,
   signingDigest,
@@ -37,6 +48,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const entriesArg = args.find((a) => a.startsWith('--entries='));
 const ENTRIES = entriesArg ? Number(entriesArg.slice('--entries='.length)) : 1000;
+const oldCliArg = args.find((a) => a.startsWith('--old-cli='));
 if (!Number.isSafeInteger(ENTRIES) || ENTRIES < 2) {
   console.error('--entries must be an integer ≥ 2');
   process.exit(2);
@@ -53,7 +65,7 @@ const TASK = createHash('sha256').update('bench-audit/task').digest('hex');
 const T0 = Date.UTC(2026, 0, 1);
 
 /** The log and the site's records, built and signed with the real code. */
-function buildLog() {
+function buildLog(count = ENTRIES, siteIdentity = siteKey) {
   const entries = [];
   const records = [];
   let prevHash = AUDIT_GENESIS_HASH;
@@ -63,7 +75,7 @@ function buildLog() {
     entries.push(entry);
     prevHash = entry.hash;
   };
-  for (let i = 0; entries.length < ENTRIES - 1; i++) {
+  for (let i = 0; entries.length < count - 1; i++) {
     const round = 1 + (i >> 1);
     if (i % 2 === 0) {
       append('round.started', null, { run: 1, round, attempt: 1, sites: [SITE, 'hospital-b', 'hospital-c'] });
@@ -73,7 +85,7 @@ function buildLog() {
     const body = new Uint8Array(createHash('sha512').update(`update ${round}`).digest());
     const digest = signingDigest(context, body);
     const hex = Buffer.from(digest).toString('hex');
-    const sig = Buffer.from(signDigest(siteKey.secretKey, digest)).toString('base64');
+    const sig = Buffer.from(signDigest(siteIdentity.secretKey, digest)).toString('base64');
     records.push({ at: T0 + (entries.length + 1) * 1000 - 500, run: 1, type: 'update/submit', round, attempt: 1, phase: 'train', digest: hex });
     append(AUDIT_MESSAGE_ACCEPTED, SITE, { run: 1, type: 'update/submit', round, attempt: 1, phase: 'train', digest: hex, sig });
   }
@@ -158,4 +170,63 @@ if (summary.node && summary.tweetnacl) {
       `sign ${(summary.tweetnacl.signUs / summary.node.signUs).toFixed(0)}×, verify ${(summary.tweetnacl.verifyUs / summary.node.verifyUs).toFixed(0)}×`,
   );
 }
-if (json) console.log(JSON.stringify({ entries: ENTRIES, siteMessages: records.length, runs: RUNS, ...summary }));
+
+/** CPU seconds of this process's reaped children (Linux /proc), or undefined elsewhere. */
+function childrenCpu() {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100; // cutime + cstime, in USER_HZ ticks
+  } catch {
+    return undefined;
+  }
+}
+
+/** `cohort-site audit verify` on a 346-entry log, as a child process: wall and CPU seconds per run. */
+function cliRuns() {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const clis = { current: join(root, 'site-agent/dist/cli.js') };
+  if (oldCliArg) clis.old = oldCliArg.slice('--old-cli='.length);
+  for (const path of Object.values(clis)) if (!existsSync(path)) throw new Error(`no CLI at ${path}`);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-audit-'));
+  try {
+    const site = generateIdentity();
+    writeKeyFile(join(dir, 'site.key'), site);
+    mkdirSync(join(dir, 'state'));
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify({ acceptTasks: true, approvedTaskHashes: [], minCohortSize: 2, minCellSize: 1 }));
+    const config = { site: SITE, coordinator: { url: 'https://127.0.0.1:1', publicKey: encodePublicKey(coordinator.publicKey) }, keyFile: 'site.key', dataDir: 'data', policy: 'policy.json', stateDir: 'state' };
+    writeFileSync(join(dir, 'site.json'), JSON.stringify(config));
+    const cliLog = buildLog(346, site);
+    writeFileSync(join(dir, 'log.json'), cliLog.text);
+    writeFileSync(join(dir, 'state', 'signed-messages.jsonl'), cliLog.records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const out = {};
+    for (let run = 0; run < RUNS; run++) {
+      for (const [name, cli] of Object.entries(clis)) {
+        const cpu = childrenCpu();
+        const start = performance.now();
+        const r = spawnSync(process.execPath, [cli, 'audit', 'verify', 'log.json', '--config', 'site.json'], { cwd: dir, encoding: 'utf8' });
+        const wall = (performance.now() - start) / 1000;
+        const used = cpu === undefined ? undefined : childrenCpu() - cpu;
+        if (r.status !== 0) throw new Error(`${name} CLI failed (${r.status}): ${r.stdout}${r.stderr}`);
+        (out[name] ??= []).push({ wall, cpu: used });
+      }
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const cli = cliRuns();
+const cliSummary = {};
+for (const [name, runs] of Object.entries(cli)) {
+  const cpus = runs.map((r) => r.cpu).filter((c) => c !== undefined);
+  cliSummary[name] = { wallS: median(runs.map((r) => r.wall)), cpuS: cpus.length === runs.length ? median(cpus) : undefined };
+  const cpuText = cliSummary[name].cpuS === undefined ? '' : `, ${cliSummary[name].cpuS.toFixed(2)} s CPU`;
+  log(`cohort-site audit verify, 346 entries, ${name} build: ${cliSummary[name].wallS.toFixed(2)} s wall${cpuText} (median of ${RUNS}, start-up included)`);
+}
+if (cliSummary.old) {
+  const cpuRatio = cliSummary.old.cpuS !== undefined && cliSummary.current.cpuS ? `, ${(cliSummary.old.cpuS / cliSummary.current.cpuS).toFixed(1)}× (CPU)` : '';
+  log(`old / current: ${(cliSummary.old.wallS / cliSummary.current.wallS).toFixed(1)}× (wall)${cpuRatio}`);
+}
+if (json) console.log(JSON.stringify({ entries: ENTRIES, siteMessages: records.length, runs: RUNS, ...summary, cli: cliSummary }));
