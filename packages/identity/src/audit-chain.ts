@@ -242,6 +242,9 @@ function loggedMessage(data: unknown): LoggedMessage | undefined {
 const describeMessage = (m: Omit<LoggedMessage, 'digest' | 'sig'>): string =>
   `run ${m.run === null ? '(none)' : String(m.run)} ${m.type} round ${m.round} attempt ${m.attempt}${m.phase === undefined ? '' : ` (${m.phase})`}`;
 
+/** What sameMessage compares besides the phase; run 1 and run '1' stay apart. */
+const messageKey = (m: Pick<LoggedMessage, 'run' | 'type' | 'round' | 'attempt'>): string => JSON.stringify([m.run, m.type, m.round, m.attempt]);
+
 const sameMessage = (r: SiteAuditRecord, m: LoggedMessage): boolean =>
   r.run === m.run && r.type === m.type && r.round === m.round && r.attempt === m.attempt && (r.phase === undefined || m.phase === undefined || r.phase === m.phase);
 
@@ -262,6 +265,15 @@ function matchSiteRecords(entries: unknown[], site: string, records: readonly Si
   const messages = records.filter((r) => r.undelivered !== true);
   const undelivered = new Set(records.filter((r) => r.undelivered === true).map((r) => r.digest));
   const refused = new Map<string, string>();
+  // The site's records by (run, type, round, attempt), in their order: one lookup per entry
+  // instead of a scan of every record (quadratic in the length of a long run).
+  const byMessage = new Map<string, SiteAuditRecord[]>();
+  for (const r of messages) {
+    const key = messageKey(r);
+    const bucket = byMessage.get(key);
+    if (bucket === undefined) byMessage.set(key, [r]);
+    else bucket.push(r);
+  }
   for (const raw of entries) {
     if (typeof raw !== 'object' || raw === null) continue;
     const e = raw as Partial<AuditEntry>;
@@ -281,7 +293,7 @@ function matchSiteRecords(entries: unknown[], site: string, records: readonly Si
     if (sitePublicKey && logged.sig !== undefined && !siteSignatureVerifies(sitePublicKey, logged)) {
       problems.push(`${at}: ${describeMessage(logged)} of ${site}: the logged site signature does not verify over the logged digest with ${site}'s key`);
     }
-    const candidates = messages.filter((r) => sameMessage(r, logged));
+    const candidates = (byMessage.get(messageKey(logged)) ?? []).filter((r) => sameMessage(r, logged));
     const mine = candidates.find((r) => r.digest === logged.digest && !matched.has(r)) ?? candidates.find((r) => r.digest === logged.digest);
     if (mine && matched.has(mine)) {
       // The replay guard accepts a message once: a second acceptance is an invented entry.

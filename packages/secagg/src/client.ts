@@ -12,7 +12,7 @@ import { checkRoster, consistencyHolds, fitsNeighbourhood, maxHolders, minimumTh
 import { survivorSetBytes } from './signed-bytes.js';
 import { encodeShare, split } from './shamir.js';
 import { decryptShares, encryptShares, type SharePair } from './share-payload.js';
-import { createAgreement } from './x25519.js';
+import { createAgreement, generateKeyPair } from './x25519.js';
 import type { EncryptedShare, KeyAdvertisement, ReceivedShare, Reveal, RosterEntry, SecAggConfig, UnmaskRequest } from './types.js';
 import { CLIENT_STEPS, type ClientStage, type ClientStep, type RevealKind } from './vocabulary.js';
 
@@ -80,8 +80,8 @@ export class SecAggClient {
   /** Two fresh X25519 key pairs: c encrypts shares to this site, s agrees pairwise masks. */
   advertiseKeys(): KeyAdvertisement {
     this.#begin('advertiseKeys');
-    this.#c = nacl.box.keyPair();
-    this.#s = nacl.box.keyPair();
+    this.#c = generateKeyPair();
+    this.#s = generateKeyPair();
     this.#stage = CLIENT_STEPS.advertiseKeys.to;
     return { cPk: Uint8Array.from(this.#c.publicKey), sPk: Uint8Array.from(this.#s.publicKey) };
   }
