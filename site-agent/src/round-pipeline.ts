@@ -6,7 +6,7 @@
  * policy is enforced first; rounds run one at a time, in arrival order.
  */
 import type { Logger } from 'pino';
-import { enforcePolicy, isSignedType, roundPrivacy, verifiedDigest, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
+import { enforcePolicy, isSignedType, roundPrivacy, verifiedDigest, verifyEnvelope, type SitePolicy, type SiteRunner } from '@cohortfl/protocol';
 import { ChunkAssembler, CohortError, isCohortError, type Envelope, type EnvelopeOf, type RoundStart, type SiteMessage } from '@cohortfl/wire';
 import type { SiteMetrics } from './metrics.js';
 import { reasonOf } from './reasons.js';
@@ -60,6 +60,9 @@ export function replayScope(start: RoundStart): string {
   return typeof run === 'string' || typeof run === 'number' ? `${start.taskHash}/${String(run)}` : start.taskHash;
 }
 
+/** Coordinates of noise pre-drawn per turn of the event loop (about 10 ms). */
+const NOISE_SLICE = 65_536;
+
 interface Pending {
   start: RoundStart;
   assembler: ChunkAssembler;
@@ -76,6 +79,7 @@ export class RoundPipeline {
   private secureStart: RoundStart | undefined;
   /** Train start time of the latest round attempt, for the whole-round duration. */
   private trainStarted: { key: string; at: number } | undefined;
+  private preDrawing = false;
 
   constructor(private readonly options: RoundPipelineOptions) {}
 
@@ -186,11 +190,34 @@ export class RoundPipeline {
     }
     this.queue = this.queue
       .then(async () => {
-        const reply = await options.tasks.runnerFor(start.taskHash, replayScope(start)).handle(body);
+        const runner = options.tasks.runnerFor(start.taskHash, replayScope(start));
+        const reply = await runner.handle(body);
         if (reply.type === 'secagg/reveal' || reply.type === 'round/refuse') this.secureStart = undefined;
         this.answer(reply, start, receivedAt, connection);
+        // The round is over for this site: draw the next one's noise while it waits.
+        if (reply.type === 'secagg/reveal') this.preDrawNoise(runner);
       })
       .catch((error: unknown) => options.logger.error({ err: error, task: start.taskHash, round: start.round }, 'secure aggregation step failed'));
+  }
+
+  /**
+   * Pre-draws the next secure DP round's noise (SiteRunner.prepareNoise) in slices of
+   * NOISE_SLICE coordinates, one per turn of the event loop, so messages keep flowing.
+   */
+  private preDrawNoise(runner: SiteRunner): void {
+    if (this.preDrawing) return;
+    this.preDrawing = true;
+    const step = (): void => {
+      let done = true;
+      try {
+        done = runner.prepareNoise(NOISE_SLICE);
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'noise not drawn ahead; the next round draws its own');
+      }
+      if (done) this.preDrawing = false;
+      else setImmediate(step);
+    };
+    setImmediate(step);
   }
 
   /**

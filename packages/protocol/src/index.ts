@@ -22,6 +22,8 @@ export { SecureTrainPhase, SECURE_STEPS } from './secure-train.js';
 export type { SecureOutcome, SecureStep } from './secure-train.js';
 export { advertisementContext, attestationContext, SECURE_REFUSALS, SecureSiteRound, secureRefusal } from './secure-site.js';
 export type { SecureRefusal, SecureSiteGuard } from './secure-site.js';
+export { NoisePool } from './noise-pool.js';
+export type { NoisePoolOptions, NoiseShape } from './noise-pool.js';
 export { DP_CONFIG_KEYS, perSiteNoiseVariance, privacyRoundConfig, quantizerSitesWithNoise, roundPrivacy } from './privacy-settings.js';
 export type { RoundPrivacy } from './privacy-settings.js';
 export { charge, checkBudget, patientPlan, secureSiteNoise } from './site-privacy.js';
