@@ -41,7 +41,7 @@ const SHAPES: { k: number; hidden: number[]; activation: MlpActivation; l2?: num
   { k: 9, hidden: [6], activation: 'selu' },
   { k: 9, hidden: [6], activation: 'sigmoid', l2: 0.05 },
   { k: 9, hidden: [5, 4], activation: 'linear' },
-  // Wider than the batch: the kernel gradient is taken as Gᵀ·A and transposed on the host.
+  // Wider than the batch, as genomic inputs are.
   { k: 600, hidden: [3], activation: 'relu' },
 ];
 

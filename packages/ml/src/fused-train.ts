@@ -139,17 +139,16 @@ export function flatOptimizer(name: OptimizerName, learningRate: number, params:
   const lr = learningRate;
   const size = params.length;
   const decay = penalties?.decay;
-  const pull = penalties?.pull;
-  // The gradient of coordinate i: written out in each loop below so each stays one tight pass.
-  const gradientAt = penalties === null ? null : (i: number, g: number) => g + (decay as Float32Array)[i]! * params[i]! - (pull as Float32Array)[i]!;
+  const pull = penalties?.pull ?? new Float32Array(0);
+  /** Coordinate i's gradient from the batch's G_i·scale: the penalties' gradient added when there are any. */
+  const at = (i: number, g: number): number => (decay === undefined ? g : g + (decay[i] as number) * (params[i] as number) - (pull[i] as number));
   if (name === 'sgd') {
     return {
       begin: () => undefined,
       apply(offset, grad, scale) {
         for (let j = 0; j < grad.length; j++) {
           const i = offset + j;
-          const g = gradientAt === null ? grad[j]! * scale : gradientAt(i, grad[j]! * scale);
-          params[i] = params[i]! - lr * g;
+          params[i] = (params[i] as number) - lr * at(i, (grad[j] as number) * scale);
         }
       },
     };
@@ -160,23 +159,26 @@ export function flatOptimizer(name: OptimizerName, learningRate: number, params:
     const m = new Float32Array(size);
     const v = new Float32Array(size);
     let t = 0;
-    let c1 = 1;
-    let c2 = 1;
+    let stepSize = 0;
+    let shiftedEpsilon = 0;
     return {
       begin() {
+        // lr·m̂/(√v̂ + ε) with m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ) is lr·√(1 − β2ᵗ)/(1 − β1ᵗ) · m/(√v + ε·√(1 − β2ᵗ)):
+        // one division and one square root per coordinate instead of three and one.
         t += 1;
-        c1 = 1 - beta1 ** t;
-        c2 = 1 - beta2 ** t;
+        const root = Math.sqrt(1 - beta2 ** t);
+        stepSize = (lr * root) / (1 - beta1 ** t);
+        shiftedEpsilon = epsilon * root;
       },
       apply(offset, grad, scale) {
         for (let j = 0; j < grad.length; j++) {
           const i = offset + j;
-          const g = gradientAt === null ? grad[j]! * scale : gradientAt(i, grad[j]! * scale);
-          const mi = beta1 * m[i]! + (1 - beta1) * g;
-          const vi = beta2 * v[i]! + (1 - beta2) * g * g;
+          const g = at(i, (grad[j] as number) * scale);
+          const mi = beta1 * (m[i] as number) + (1 - beta1) * g;
+          const vi = beta2 * (v[i] as number) + (1 - beta2) * g * g;
           m[i] = mi;
           v[i] = vi;
-          params[i] = params[i]! - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + epsilon);
+          params[i] = (params[i] as number) - (stepSize * mi) / (Math.sqrt(vi) + shiftedEpsilon);
         }
       },
     };
@@ -189,10 +191,10 @@ export function flatOptimizer(name: OptimizerName, learningRate: number, params:
       apply(offset, grad, scale) {
         for (let j = 0; j < grad.length; j++) {
           const i = offset + j;
-          const g = gradientAt === null ? grad[j]! * scale : gradientAt(i, grad[j]! * scale);
-          const si = rho * ms[i]! + (1 - rho) * g * g;
+          const g = at(i, (grad[j] as number) * scale);
+          const si = rho * (ms[i] as number) + (1 - rho) * g * g;
           ms[i] = si;
-          params[i] = params[i]! - (lr * g) / Math.sqrt(si + epsilon);
+          params[i] = (params[i] as number) - (lr * g) / Math.sqrt(si + epsilon);
         }
       },
     };
@@ -203,10 +205,10 @@ export function flatOptimizer(name: OptimizerName, learningRate: number, params:
     apply(offset, grad, scale) {
       for (let j = 0; j < grad.length; j++) {
         const i = offset + j;
-        const g = gradientAt === null ? grad[j]! * scale : gradientAt(i, grad[j]! * scale);
-        const ai = accumulator[i]! + g * g;
+        const g = at(i, (grad[j] as number) * scale);
+        const ai = (accumulator[i] as number) + g * g;
         accumulator[i] = ai;
-        params[i] = params[i]! - (lr * g) / Math.sqrt(ai + epsilon);
+        params[i] = (params[i] as number) - (lr * g) / Math.sqrt(ai + epsilon);
       }
     },
   };
@@ -225,7 +227,6 @@ export class FusedTrainer {
   readonly params: Float32Array;
   private readonly optimizer: FlatOptimizer;
   private readonly dz: Float32Array;
-  private scratch: Float32Array;
 
   constructor(
     private readonly plan: FusedPlan,
@@ -246,7 +247,6 @@ export class FusedTrainer {
     }
     this.optimizer = flatOptimizer(training.optimizer, training.learningRate, this.params, penalties, tf.backend().epsilon());
     this.dz = new Float32Array(training.batchSize);
-    this.scratch = new Float32Array(0);
   }
 
   /**
@@ -258,7 +258,7 @@ export class FusedTrainer {
     const { layers } = this.plan;
     const params = this.params;
     this.optimizer.begin();
-    const grads: { offset: number; values: Float32Array; transposedFrom: [number, number] | null }[] = [];
+    const grads: { offset: number; values: Float32Array }[] = [];
     tf.tidy(() => {
       const kernels = layers.map((layer) => tf.tensor2d(params.subarray(layer.kernelOffset, layer.kernelOffset + layer.inputs * layer.units), [layer.inputs, layer.units]));
       const biases = layers.map((layer) => (layer.biasOffset < 0 ? undefined : tf.tensor1d(params.subarray(layer.biasOffset, layer.biasOffset + layer.units))));
@@ -289,9 +289,8 @@ export class FusedTrainer {
       for (let l = layers.length - 1; l >= 0; l--) {
         const layer = layers[l] as FusedLayer;
         const input = outputs[l] as tf.Tensor2D;
-        const { tensor, transposed: flipped } = kernelGradient(input, g);
-        grads.push({ offset: layer.kernelOffset, values: tensor.dataSync() as Float32Array, transposedFrom: flipped ? [layer.units, layer.inputs] : null });
-        if (layer.biasOffset >= 0) grads.push({ offset: layer.biasOffset, values: tf.sum(g, 0).dataSync() as Float32Array, transposedFrom: null });
+        grads.push({ offset: layer.kernelOffset, values: kernelGradient(input, g).dataSync() as Float32Array });
+        if (layer.biasOffset >= 0) grads.push({ offset: layer.biasOffset, values: tf.sum(g, 0).dataSync() as Float32Array });
         if (l > 0) {
           const below = layers[l - 1] as FusedLayer;
           const dA = tf.matMul(g, transposed(kernels[l] as tf.Tensor2D)) as tf.Tensor2D;
@@ -300,31 +299,13 @@ export class FusedTrainer {
       }
     });
     // The mean over the batch is the optimizer's scale.
-    for (const { offset, values, transposedFrom } of grads) {
-      this.optimizer.apply(offset, transposedFrom === null ? values : this.transpose(values, transposedFrom), 1 / rows);
-    }
-  }
-
-  /** A row-major r × c matrix as c × r, in a reused buffer. */
-  private transpose(values: Float32Array, [r, c]: [number, number]): Float32Array {
-    if (this.scratch.length < values.length) this.scratch = new Float32Array(values.length);
-    const out = this.scratch.subarray(0, values.length);
-    for (let i = 0; i < r; i++) {
-      for (let j = 0; j < c; j++) out[j * r + i] = values[i * c + j] as number;
-    }
-    return out;
+    for (const { offset, values } of grads) this.optimizer.apply(offset, values, 1 / rows);
   }
 }
 
 /** Keras' clip bounds as float32, as the backend compares them. */
 const LOW = Math.fround(EPS);
 const HIGH = Math.fround(1 - EPS);
-
-/**
- * Roughly what one more op costs on the wasm backend, in copied elements: it
- * decides between two ways of getting a transposed product.
- */
-const OP_COST = 4096;
 
 /** tᵀ as a new tensor; a reshape (no copy) when t is a row or a column. */
 function transposed(t: tf.Tensor2D): tf.Tensor2D {
@@ -333,21 +314,14 @@ function transposed(t: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * Aᵀ·G (the kernel gradient, in × out) with untransposed products only: the
- * wasm backend runs matMul with a transpose flag on a path 10× slower than its
- * plain product. Either transposes A (rows × in) first, or, when that is the
- * larger copy (wide inputs), returns Gᵀ·A (out × in, `transposed`), which the
- * host reads in the other order.
+ * Aᵀ·G, the kernel gradient (in × out), as transpose(A)·G. On the wasm backend
+ * a matMul with a transpose flag takes a path about 10× slower than the plain
+ * product, and the plain product packs its right operand on every call: Gᵀ·A
+ * would pack the whole batch (as slow as the product itself at genomic width),
+ * while transposing A costs one copy.
  */
-function kernelGradient(a: tf.Tensor2D, g: tf.Tensor2D): { tensor: tf.Tensor2D; transposed: boolean } {
-  const [rows, inputs] = a.shape;
-  const units = g.shape[1];
-  if (units === 1) return { tensor: tf.matMul(transposed(g), a), transposed: false }; // 1 × in has the layout of in × 1
-  const viaInput = rows * inputs;
-  const viaGradient = rows * units + inputs * units + OP_COST;
-  return viaInput <= viaGradient
-    ? { tensor: tf.matMul(transposed(a), g), transposed: false }
-    : { tensor: tf.matMul(transposed(g), a), transposed: true };
+function kernelGradient(a: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(transposed(a), g);
 }
 
 /** dL/dz of a layer from dL/da and its output a = act(z): the activation's derivative written in terms of a. */
