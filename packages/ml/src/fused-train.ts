@@ -124,7 +124,7 @@ export function fusedPlan(model: tf.LayersModel, layout: WeightLayout): FusedPla
 export interface FlatOptimizer {
   /** Starts a step (advances adam's bias correction). */
   begin(): void;
-  /** Updates params[offset … offset + grad.length) with gradient grad·scale (+ penalties). */
+  /** Updates params[offset … offset + grad.length) with gradient grad·scale (+ penalties); overwrites grad. */
   apply(offset: number, grad: Float32Array, scale: number): void;
 }
 
@@ -135,21 +135,33 @@ export interface Penalties {
   pull: Float32Array;
 }
 
+/**
+ * g_j ← g_j·scale plus, with penalties, decay_i·w_i − pull_i (i = offset + j), in place:
+ * the gradient each update loop below reads.
+ */
+function fullGradient(grad: Float32Array, scale: number, offset: number, params: Float32Array, penalties: Penalties | null): Float32Array {
+  if (penalties === null) {
+    if (scale !== 1) for (let j = 0; j < grad.length; j++) grad[j] = (grad[j] as number) * scale;
+    return grad;
+  }
+  const { decay, pull } = penalties;
+  for (let j = 0; j < grad.length; j++) {
+    const i = offset + j;
+    grad[j] = (grad[j] as number) * scale + (decay[i] as number) * (params[i] as number) - (pull[i] as number);
+  }
+  return grad;
+}
+
 export function flatOptimizer(name: OptimizerName, learningRate: number, params: Float32Array, penalties: Penalties | null, epsilon: number): FlatOptimizer {
   const lr = learningRate;
   const size = params.length;
-  const decay = penalties?.decay;
-  const pull = penalties?.pull ?? new Float32Array(0);
-  /** Coordinate i's gradient from the batch's G_i·scale: the penalties' gradient added when there are any. */
-  const at = (i: number, g: number): number => (decay === undefined ? g : g + (decay[i] as number) * (params[i] as number) - (pull[i] as number));
   if (name === 'sgd') {
     return {
       begin: () => undefined,
       apply(offset, grad, scale) {
-        for (let j = 0; j < grad.length; j++) {
-          const i = offset + j;
-          params[i] = (params[i] as number) - lr * at(i, (grad[j] as number) * scale);
-        }
+        const g = fullGradient(grad, scale, offset, params, penalties);
+        const w = params.subarray(offset, offset + g.length);
+        for (let j = 0; j < g.length; j++) w[j] = (w[j] as number) - lr * (g[j] as number);
       },
     };
   }
@@ -171,14 +183,17 @@ export function flatOptimizer(name: OptimizerName, learningRate: number, params:
         shiftedEpsilon = epsilon * root;
       },
       apply(offset, grad, scale) {
-        for (let j = 0; j < grad.length; j++) {
-          const i = offset + j;
-          const g = at(i, (grad[j] as number) * scale);
-          const mi = beta1 * (m[i] as number) + (1 - beta1) * g;
-          const vi = beta2 * (v[i] as number) + (1 - beta2) * g * g;
-          m[i] = mi;
-          v[i] = vi;
-          params[i] = (params[i] as number) - (stepSize * mi) / (Math.sqrt(vi) + shiftedEpsilon);
+        const g = fullGradient(grad, scale, offset, params, penalties);
+        const end = offset + g.length;
+        const [w, mm, vv] = [params.subarray(offset, end), m.subarray(offset, end), v.subarray(offset, end)];
+        const [a, e] = [stepSize, shiftedEpsilon];
+        for (let j = 0; j < g.length; j++) {
+          const gj = g[j] as number;
+          const mj = beta1 * (mm[j] as number) + (1 - beta1) * gj;
+          const vj = beta2 * (vv[j] as number) + (1 - beta2) * gj * gj;
+          mm[j] = mj;
+          vv[j] = vj;
+          w[j] = (w[j] as number) - (a * mj) / (Math.sqrt(vj) + e);
         }
       },
     };
@@ -189,12 +204,14 @@ export function flatOptimizer(name: OptimizerName, learningRate: number, params:
     return {
       begin: () => undefined,
       apply(offset, grad, scale) {
-        for (let j = 0; j < grad.length; j++) {
-          const i = offset + j;
-          const g = at(i, (grad[j] as number) * scale);
-          const si = rho * (ms[i] as number) + (1 - rho) * g * g;
-          ms[i] = si;
-          params[i] = (params[i] as number) - (lr * g) / Math.sqrt(si + epsilon);
+        const g = fullGradient(grad, scale, offset, params, penalties);
+        const end = offset + g.length;
+        const [w, s] = [params.subarray(offset, end), ms.subarray(offset, end)];
+        for (let j = 0; j < g.length; j++) {
+          const gj = g[j] as number;
+          const sj = rho * (s[j] as number) + (1 - rho) * gj * gj;
+          s[j] = sj;
+          w[j] = (w[j] as number) - (lr * gj) / Math.sqrt(sj + epsilon);
         }
       },
     };
@@ -203,12 +220,14 @@ export function flatOptimizer(name: OptimizerName, learningRate: number, params:
   return {
     begin: () => undefined,
     apply(offset, grad, scale) {
-      for (let j = 0; j < grad.length; j++) {
-        const i = offset + j;
-        const g = at(i, (grad[j] as number) * scale);
-        const ai = (accumulator[i] as number) + g * g;
-        accumulator[i] = ai;
-        params[i] = (params[i] as number) - (lr * g) / Math.sqrt(ai + epsilon);
+      const g = fullGradient(grad, scale, offset, params, penalties);
+      const end = offset + g.length;
+      const [w, acc] = [params.subarray(offset, end), accumulator.subarray(offset, end)];
+      for (let j = 0; j < g.length; j++) {
+        const gj = g[j] as number;
+        const aj = (acc[j] as number) + gj * gj;
+        acc[j] = aj;
+        w[j] = (w[j] as number) - (lr * gj) / Math.sqrt(aj + epsilon);
       }
     },
   };
