@@ -326,10 +326,14 @@ export class FusedTrainer {
 const LOW = Math.fround(EPS);
 const HIGH = Math.fround(1 - EPS);
 
-/** tᵀ as a new tensor; a reshape (no copy) when t is a row or a column. */
+/**
+ * tᵀ as a new tensor. Never a reshape, even of a row or a column: tfjs-wasm
+ * keys its cached matMul operators by the data of the right operand, so a
+ * reshaped view of a kernel already multiplied would reuse that product's
+ * operator and shape (a wrong result).
+ */
 function transposed(t: tf.Tensor2D): tf.Tensor2D {
-  const [r, c] = t.shape;
-  return r === 1 || c === 1 ? tf.reshape(t, [c, r]) : tf.transpose(t);
+  return tf.transpose(t);
 }
 
 /**
