@@ -81,6 +81,27 @@ export function fusedPathSuite(): void {
       }
     });
 
+    it('layers without bias, and a last batch of one record', async () => {
+      const model = tf.sequential({
+        layers: [
+          tf.layers.dense({ units: 4, activation: 'relu', useBias: false, inputShape: [6] }),
+          tf.layers.dense({ units: 3, activation: 'tanh' }),
+          tf.layers.dense({ units: 1, activation: 'sigmoid', useBias: false }),
+        ],
+      });
+      const topology = topologyOf(model);
+      expect(await withModel(topology, (m) => fusedPlan(m.model, m.layout))).not.toBeNull();
+      const weights = await initialWeights(topology, 9);
+      const data = separable(33, 6, 4); // batches of 16, 16 and 1
+      for (const optimizer of ['sgd', 'adam'] as const) {
+        const training: TrainingConfig = { epochs: 3, batchSize: 16, optimizer, learningRate: 0.05 };
+        const tape = await trainLocalOn({ topology, weights, data, training, seed: 2 }, 'tape');
+        const fused = await trainLocalOn({ topology, weights, data, training, seed: 2 }, 'fused');
+        expect(norm(tape.update)).toBeGreaterThan(1e-3);
+        expect(relativeGap(fused.update, tape.update)).toBeLessThan(1e-4);
+      }
+    });
+
     it('a saturated wrong prediction contributes no gradient, as Keras clipping makes it on the tape path', async () => {
       const k = 4;
       const topology = topologyOf(mlp({ inputDim: k, hidden: [] }));
