@@ -23,6 +23,7 @@
  */
 import type { DenseLayer } from './dense-stack.js';
 import { denseStack } from './dense-stack.js';
+import { createAdamKernel } from './adam-simd.js';
 import { EPS } from './losses.js';
 import { tf } from './tf.js';
 import type { OptimizerName, TrainingConfig } from './types.js';
@@ -122,6 +123,8 @@ export function fusedPlan(model: tf.LayersModel, layout: WeightLayout): FusedPla
  * added per coordinate: g = G·scale + decay·w − pull.
  */
 export interface FlatOptimizer {
+  /** The parameters it updates (a copy of the starting weights, flat). */
+  readonly params: Float32Array;
   /** Starts a step (advances adam's bias correction). */
   begin(): void;
   /** Updates params[offset … offset + grad.length) with gradient grad·scale (+ penalties); overwrites grad. */
@@ -152,11 +155,22 @@ function fullGradient(grad: Float32Array, scale: number, offset: number, params:
   return grad;
 }
 
-export function flatOptimizer(name: OptimizerName, learningRate: number, params: Float32Array, penalties: Penalties | null, epsilon: number): FlatOptimizer {
+/** `simd: false` keeps adam on its JavaScript loop (tests compare the two). */
+export function flatOptimizer(
+  name: OptimizerName,
+  learningRate: number,
+  start: Float32Array,
+  penalties: Penalties | null,
+  epsilon: number,
+  simd = true,
+): FlatOptimizer {
   const lr = learningRate;
-  const size = params.length;
+  const size = start.length;
+  if (name === 'adam') return adamOptimizer(lr, start, penalties, epsilon, simd);
+  const params = Float32Array.from(start);
   if (name === 'sgd') {
     return {
+      params,
       begin: () => undefined,
       apply(offset, grad, scale) {
         const g = fullGradient(grad, scale, offset, params, penalties);
@@ -165,43 +179,11 @@ export function flatOptimizer(name: OptimizerName, learningRate: number, params:
       },
     };
   }
-  if (name === 'adam') {
-    const beta1 = 0.9;
-    const beta2 = 0.999;
-    const m = new Float32Array(size);
-    const v = new Float32Array(size);
-    let t = 0;
-    let stepSize = 0;
-    let shiftedEpsilon = 0;
-    return {
-      begin() {
-        // lr·m̂/(√v̂ + ε) with m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ) is lr·√(1 − β2ᵗ)/(1 − β1ᵗ) · m/(√v + ε·√(1 − β2ᵗ)):
-        // one division and one square root per coordinate instead of three and one.
-        t += 1;
-        const root = Math.sqrt(1 - beta2 ** t);
-        stepSize = (lr * root) / (1 - beta1 ** t);
-        shiftedEpsilon = epsilon * root;
-      },
-      apply(offset, grad, scale) {
-        const g = fullGradient(grad, scale, offset, params, penalties);
-        const end = offset + g.length;
-        const [w, mm, vv] = [params.subarray(offset, end), m.subarray(offset, end), v.subarray(offset, end)];
-        const [a, e] = [stepSize, shiftedEpsilon];
-        for (let j = 0; j < g.length; j++) {
-          const gj = g[j] as number;
-          const mj = beta1 * (mm[j] as number) + (1 - beta1) * gj;
-          const vj = beta2 * (vv[j] as number) + (1 - beta2) * gj * gj;
-          mm[j] = mj;
-          vv[j] = vj;
-          w[j] = (w[j] as number) - (a * mj) / (Math.sqrt(vj) + e);
-        }
-      },
-    };
-  }
   if (name === 'rmsprop') {
     const rho = 0.9;
     const ms = new Float32Array(size);
     return {
+      params,
       begin: () => undefined,
       apply(offset, grad, scale) {
         const g = fullGradient(grad, scale, offset, params, penalties);
@@ -218,6 +200,7 @@ export function flatOptimizer(name: OptimizerName, learningRate: number, params:
   }
   const accumulator = new Float32Array(size).fill(0.1);
   return {
+    params,
     begin: () => undefined,
     apply(offset, grad, scale) {
       const g = fullGradient(grad, scale, offset, params, penalties);
@@ -234,6 +217,53 @@ export function flatOptimizer(name: OptimizerName, learningRate: number, params:
 }
 
 /**
+ * Adam (β1 0.9, β2 0.999). lr·m̂/(√v̂ + ε) with m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ)
+ * is a·m/(√v + e) with a = lr·√(1 − β2ᵗ)/(1 − β1ᵗ) and e = ε·√(1 − β2ᵗ): one
+ * division and one square root per weight. Four weights at a time with
+ * WebAssembly SIMD (adam-simd.ts) where available, else a JavaScript loop.
+ */
+function adamOptimizer(lr: number, start: Float32Array, penalties: Penalties | null, epsilon: number, simd: boolean): FlatOptimizer {
+  const beta1 = 0.9;
+  const beta2 = 0.999;
+  const kernel = simd ? createAdamKernel(start.length) : null;
+  const params = kernel?.params ?? new Float32Array(start.length);
+  params.set(start);
+  const m = kernel?.m ?? new Float32Array(start.length);
+  const v = kernel?.v ?? new Float32Array(start.length);
+  let t = 0;
+  let a = 0;
+  let e = 0;
+  return {
+    params,
+    begin() {
+      t += 1;
+      const root = Math.sqrt(1 - beta2 ** t);
+      a = (lr * root) / (1 - beta1 ** t);
+      e = epsilon * root;
+    },
+    apply(offset, grad, scale) {
+      if (kernel !== null) {
+        const g = penalties === null ? grad : fullGradient(grad, scale, offset, params, penalties);
+        kernel.grad.set(g);
+        kernel.update(offset, g.length, penalties === null ? scale : 1, a, e);
+        return;
+      }
+      const g = fullGradient(grad, scale, offset, params, penalties);
+      const end = offset + g.length;
+      const [w, mm, vv] = [params.subarray(offset, end), m.subarray(offset, end), v.subarray(offset, end)];
+      for (let j = 0; j < g.length; j++) {
+        const gj = g[j] as number;
+        const mj = beta1 * (mm[j] as number) + (1 - beta1) * gj;
+        const vj = beta2 * (vv[j] as number) + (1 - beta2) * gj * gj;
+        mm[j] = mj;
+        vv[j] = vj;
+        w[j] = (w[j] as number) - (a * mj) / (Math.sqrt(vj) + e);
+      }
+    },
+  };
+}
+
+/**
  * Training state: the flat parameters and the optimizer on the host, the
  * products on the backend. A step uploads the batch and the weights, runs the
  * forward and backward passes as backend ops and reads back the predictions
@@ -242,8 +272,6 @@ export function flatOptimizer(name: OptimizerName, learningRate: number, params:
  * than the dozen backend ops (each a pass and a dispatch) of the same update.
  */
 export class FusedTrainer {
-  /** The trained weights, flat, in model.getWeights() order. */
-  readonly params: Float32Array;
   private readonly optimizer: FlatOptimizer;
   private readonly dz: Float32Array;
 
@@ -253,7 +281,6 @@ export class FusedTrainer {
     training: TrainingConfig,
   ) {
     const mu = training.proxMu ?? 0;
-    this.params = Float32Array.from(global);
     let penalties: Penalties | null = null;
     if (plan.decay !== null || mu > 0) {
       const decay = new Float32Array(plan.total);
@@ -264,7 +291,7 @@ export class FusedTrainer {
       }
       penalties = { decay, pull };
     }
-    this.optimizer = flatOptimizer(training.optimizer, training.learningRate, this.params, penalties, tf.backend().epsilon());
+    this.optimizer = flatOptimizer(training.optimizer, training.learningRate, global, penalties, tf.backend().epsilon());
     this.dz = new Float32Array(training.batchSize);
   }
 
@@ -272,6 +299,11 @@ export class FusedTrainer {
    * One step on the batch `x` (rows × inputs) with labels `y` (0 or 1, length rows).
    * Writes the batch's predictions into `predictions` when given.
    */
+  /** The trained weights, flat, in model.getWeights() order. */
+  get params(): Float32Array {
+    return this.optimizer.params;
+  }
+
   step(x: tf.Tensor2D, y: Float32Array, predictions: Float32Array | null): void {
     const rows = x.shape[0];
     const { layers } = this.plan;
