@@ -1,20 +1,19 @@
 /**
- * Fused training steps for Dense stacks (what mlp() builds): the forward pass,
- * the backward pass and the optimizer update written out as a few backend ops,
- * instead of layers' apply, a gradient tape and one optimizer update per
- * variable. On the wasm backend a step of a narrow model is dominated by the
- * cost of dispatching each op (microseconds), not by the arithmetic, so the op
- * count is what makes it fast; at genomic width (10,000+ inputs) the two large
- * matrix products of the first layer are nearly all the work.
+ * Fused training steps for Dense stacks (what mlp() builds): the forward and
+ * backward passes written out as a few backend ops, instead of layers' apply,
+ * a gradient tape and one optimizer update per variable. On the wasm backend a
+ * step of a narrow model is dominated by the cost of dispatching each op
+ * (microseconds), not by the arithmetic, so the op count is what makes it
+ * fast; at genomic width (10,000+ inputs) the two large matrix products of the
+ * first layer are most of the work.
  *
- * Per step: one fused matMul (bias and activation included) per layer forward;
- * per layer backward, Aᵀ·G for the kernel, a column sum for the bias and G·Wᵀ
- * for the layer below; the loss gradient of sigmoid + clipped binary
- * cross-entropy in closed form; the gradients concatenated into one flat vector
- * and the optimizer applied to the flat parameter vector (one set of ops for
- * all weights), then split back into weights. The model's weights are the flat
- * vector in model.getWeights() order, so the parameters never leave the
- * backend during training and are read once at the end.
+ * Per step: the weights uploaded from the flat host vector; one fused matMul
+ * (bias and activation included) per layer forward; the predictions read back
+ * and the loss gradient of sigmoid + clipped binary cross-entropy computed on
+ * the host; per layer backward, transpose(A)·G for the kernel, a column sum for
+ * the bias and G·Wᵀ for the layer below (plain products: see kernelGradient);
+ * the gradients read back and the optimizer applied in one pass over the flat
+ * parameter vector (model.getWeights() order) on the host.
  *
  * The result is the same as the tape-and-optimizer path (train-local.ts) up to
  * float rounding: same loss (including Keras' probability clipping, whose zero
