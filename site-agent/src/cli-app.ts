@@ -119,6 +119,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
                 default: true,
                 describe: "Check the entries naming this site against <stateDir>/signed-messages.jsonl (--no-site-records: chain and signatures only)",
               })
+              .option('every-signature', {
+                type: 'boolean',
+                default: false,
+                describe: "Check the coordinator's signature on every entry, not only on the last one (which vouches for all of them through the hash chain)",
+              })
               .option('seal-grace', {
                 type: 'number',
                 default: AUDIT_SEAL_GRACE_MS / 1000,
@@ -130,7 +135,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             const sitePublicKey = readKeyFile(config.keyFile).publicKey;
             const grace = argv['seal-grace'];
             if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--seal-grace must be a number of seconds ≥ 0, got ${String(grace)}`);
-            const options = { siteRecords: argv['site-records'], sitePublicKey, sealGraceMs: Math.round(grace * 1000) };
+            const options = { siteRecords: argv['site-records'], sitePublicKey, sealGraceMs: Math.round(grace * 1000), everySignature: argv['every-signature'] };
             printAuditReport(argv.file, config.site, verifyAuditFile(argv.file, config, options), io);
           },
         )

@@ -93,6 +93,17 @@ export interface VerifyAuditOptions {
   requireExportSeal?: boolean;
   /** Overrides AUDIT_SEAL_GRACE_MS (milliseconds, ≥ 0). */
   sealGraceMs?: number;
+  /**
+   * Which coordinator signatures to check. 'anchor' (the default): when every entry is well
+   * formed, in sequence, chained to the one before and hashes to its `hash`, only the last
+   * entry's signature is checked: its hash covers the previous entry's hash, and so on back to
+   * the genesis hash, so that one signature vouches for the content of every entry (as long as
+   * SHA-256 resists second preimages). An earlier entry's `sig` field, which no hash covers, is
+   * then not looked at. When the chain is broken anywhere, or the last signature does not verify,
+   * every signature is checked so that each bad entry is named. 'every': always every signature
+   * (one Ed25519 verification per entry; for a log whose stored signatures are themselves in doubt).
+   */
+  signatures?: 'anchor' | 'every';
 }
 
 /**
@@ -171,18 +182,13 @@ function verifyUnsafe(json: unknown, options: VerifyAuditOptions): AuditVerdict 
   }
   if (!Array.isArray(log['entries'])) return { ok: false, problems: [...problems, 'entries is not an array'] };
   const entries = log['entries'] as unknown[];
-  let prev: AuditEntry | undefined;
-  entries.forEach((raw, i) => {
-    const shape = shapeProblem(raw, i);
-    if (shape) {
-      problems.push(shape);
-      prev = undefined;
-      return;
-    }
-    const e = raw as AuditEntry;
-    problems.push(...entryProblems(e, prev, i === 0, options));
-    prev = e;
-  });
+  // First the chain alone; then either the anchor's signature or, if anything is wrong, every one.
+  let chain = chainProblems(entries, false, options);
+  const last = entries.at(-1) as AuditEntry | undefined;
+  if (options.signatures === 'every' || chain.length > 0 || last === undefined || !coordinatorSigned(last, options)) {
+    chain = chainProblems(entries, true, options);
+  }
+  problems.push(...chain);
   if (options.requireExportSeal) problems.push(...sealProblems(entries));
   let notes: string[] | undefined;
   if (options.site !== undefined && options.siteRecords) {
@@ -194,7 +200,32 @@ function verifyUnsafe(json: unknown, options: VerifyAuditOptions): AuditVerdict 
   return problems.length === 0 ? { ok: true, entries: entries as AuditEntry[], ...extra } : { ok: false, problems, ...extra };
 }
 
-function entryProblems(e: AuditEntry, prev: AuditEntry | undefined, first: boolean, options: VerifyAuditOptions): string[] {
+/** Shape, sequence, chain and hash problems of every entry, and with `signatures` each one's signature. */
+function chainProblems(entries: unknown[], signatures: boolean, options: VerifyAuditOptions): string[] {
+  const problems: string[] = [];
+  let prev: AuditEntry | undefined;
+  entries.forEach((raw, i) => {
+    const shape = shapeProblem(raw, i);
+    if (shape) {
+      problems.push(shape);
+      prev = undefined;
+      return;
+    }
+    const e = raw as AuditEntry;
+    problems.push(...entryProblems(e, prev, i === 0, signatures, options));
+    prev = e;
+  });
+  return problems;
+}
+
+/** Whether the entry's `sig` is the pinned coordinator's signature over its `hash` (not over its content: see entryProblems). */
+function coordinatorSigned(e: AuditEntry, options: VerifyAuditOptions): boolean {
+  const sig = decodeBase64Strict(e.sig);
+  const hash = decodeHexStrict(e.hash);
+  return sig !== undefined && hash !== undefined && verifyPayload(options.coordinatorPublicKey, auditContext(e.seq), hash, sig);
+}
+
+function entryProblems(e: AuditEntry, prev: AuditEntry | undefined, first: boolean, signatures: boolean, options: VerifyAuditOptions): string[] {
   const out: string[] = [];
   const at = `seq ${e.seq}`;
   const expectedSeq = first ? 1 : prev ? prev.seq + 1 : undefined;
@@ -208,10 +239,7 @@ function entryProblems(e: AuditEntry, prev: AuditEntry | undefined, first: boole
   if (first && e.prevHash !== AUDIT_GENESIS_HASH) out.push(`${at}: the first entry's prevHash is not the genesis hash (entries before it were deleted)`);
   if (!first && prev && e.prevHash !== prev.hash) out.push(`${at}: prevHash does not match the hash of the entry before it (seq ${prev.seq}); the chain is broken`);
   if (auditEntryHash(e) !== e.hash) out.push(`${at}: hash mismatch; the entry's content was changed after it was logged`);
-  const sig = decodeBase64Strict(e.sig);
-  if (!sig || !verifyPayload(options.coordinatorPublicKey, auditContext(e.seq), decodeHexStrict(e.hash)!, sig)) {
-    out.push(`${at}: the signature does not verify with the pinned coordinator key`);
-  }
+  if (signatures && !coordinatorSigned(e, options)) out.push(`${at}: the signature does not verify with the pinned coordinator key`);
   return out;
 }
 
