@@ -6,7 +6,7 @@
  */
 import { auditDigestHex, decodePublicKey, statusContext, verifyPayload } from '@cohortfl/identity';
 import { signingContext, verifiedDigest } from '@cohortfl/protocol';
-import { checkUpdate, encodeBody, type Envelope, type SiteMessage, type SiteStatus } from '@cohortfl/wire';
+import { checkUpdate, encodeBody, roundStartKey, type Envelope, type SiteMessage, type SiteStatus } from '@cohortfl/wire';
 import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import { refuse, type CoordinatorContext } from './context.js';
 import { refusalOf, refusalOfReject, type Refusal } from './refusals.js';
@@ -156,6 +156,11 @@ function roundMessage(
   const unfit = active.run.check(site, body as SiteMessage);
   if (unfit) return refused(refusalOfReject(unfit.reason), unfit.message);
   active.guard.accept(replay);
+  // The site's answer to a round/start: from now on it holds the model that start carried.
+  if (envelope.type === 'round/refuse') session.models.forget();
+  else if (envelope.type === 'update/submit' || envelope.type === 'secagg/keys' || envelope.type === 'eval/result') {
+    session.models.answered(roundStartKey({ taskHash: body.taskHash, round: body.round, attempt: body.attempt, phase: context.phase === 'evaluate' ? 'evaluate' : 'train' }));
+  }
   tryAppendAudit(ctx.store, ctx.identity, ctx.logger, {
     at: ctx.now(),
     kind: AUDIT_KINDS.MESSAGE_ACCEPTED,

@@ -7,7 +7,19 @@
  */
 import type { Logger } from 'pino';
 import { enforcePolicy, isSignedType, roundPrivacy, verifiedDigest, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
-import { ChunkAssembler, CohortError, isCohortError, type Envelope, type EnvelopeOf, type RoundStart, type SiteMessage } from '@cohortfl/wire';
+import {
+  ChunkAssembler,
+  CohortError,
+  hashWeights,
+  HeldModels,
+  isCohortError,
+  isModelReference,
+  roundStartKey,
+  type Envelope,
+  type EnvelopeOf,
+  type RoundStart,
+  type SiteMessage,
+} from '@cohortfl/wire';
 import type { SiteMetrics } from './metrics.js';
 import { reasonOf } from './reasons.js';
 import { refusalFor, signedReply, signedReplyDigest } from './replies.js';
@@ -76,6 +88,12 @@ export class RoundPipeline {
   private secureStart: RoundStart | undefined;
   /** Train start time of the latest round attempt, for the whole-round duration. */
   private trainStarted: { key: string; at: number } | undefined;
+  /**
+   * The models this site holds (held-models in @cohortfl/wire): a round/start may name one by
+   * its SHA-256 instead of carrying it again. Kept for the life of the process, across
+   * reconnections; the coordinator's view of it starts empty with every session.
+   */
+  readonly models = new HeldModels<Float32Array>();
 
   constructor(private readonly options: RoundPipelineOptions) {}
 
@@ -117,6 +135,19 @@ export class RoundPipeline {
       this.pending = undefined;
     }
     this.discard = undefined;
+    if (isModelReference(start)) {
+      const weights = this.models.get(start.weightsHash!);
+      if (weights === undefined) {
+        // The coordinator's view of this site's models is out of date (an answer it refused):
+        // refused, so it sends the weights themselves next time.
+        const error = new CohortError('MESSAGE_INVALID', 'round/start names a model this site does not hold');
+        options.reject('model_not_held', error, connection);
+        this.answer(refusalFor(start, options.site, error.toWire()), start, receivedAt, connection);
+        return;
+      }
+      this.enqueue({ ...start, weights }, receivedAt, connection, start.weightsHash);
+      return;
+    }
     if (start.weightsChunks !== undefined && start.weightsHash !== undefined) {
       if (!this.worthAssembling(start)) {
         // The policy (or a missing manifest) refuses this round: answer now, without receiving the model.
@@ -155,7 +186,7 @@ export class RoundPipeline {
     }
     if (weights === undefined) return;
     this.pending = undefined;
-    this.enqueue({ ...pending.start, weights }, pending.receivedAt, pending.connection);
+    this.enqueue({ ...pending.start, weights }, pending.receivedAt, pending.connection, pending.start.weightsHash);
   }
 
   /**
@@ -224,9 +255,11 @@ export class RoundPipeline {
     }
   }
 
-  private enqueue(start: RoundStart, receivedAt: number, connection: number): void {
+  /** `modelHash`: SHA-256 of `start.weights` when already known (chunked, by reference); else computed here. */
+  private enqueue(start: RoundStart, receivedAt: number, connection: number, modelHash?: string): void {
     this.queue = this.queue
       .then(async () => {
+        if (start.weights.length > 0) this.models.offer(roundStartKey(start), modelHash ?? hashWeights(start.weights), start.weights);
         const reply = await this.options.tasks.runnerFor(start.taskHash, replayScope(start)).handle(start);
         this.secureStart = reply.type === 'secagg/keys' ? start : undefined;
         this.answer(reply, start, receivedAt, connection);
@@ -276,6 +309,11 @@ export class RoundPipeline {
       }
     }
     const delivered = bytes !== undefined;
+    // The first answer to a round/start, other than a refusal: the site now holds its model,
+    // as the coordinator will count it once it accepts this answer.
+    if (delivered && (message.type === 'update/submit' || message.type === 'secagg/keys' || message.type === 'eval/result')) {
+      this.models.answered(roundStartKey(start));
+    }
     this.record(message, start, receivedAt, delivered, bytes ?? 0);
     options.onReply?.(message, delivered);
   }

@@ -60,9 +60,16 @@ export interface RoundStart {
   /** Sites taking part in this phase (their count is what cohort-size policies check). */
   cohort: string[];
   config: Record<string, ConfigValue>;
-  /** The global weights; empty when they follow as `model/chunk` messages. */
+  /**
+   * The global weights; empty when they follow as `model/chunk` messages, or when
+   * `weightsHash` names a model the site already holds (protocol 2.1).
+   */
   weights: Float32Array;
-  /** SHA-256 (hex) of the chunked weights' bytes; present exactly when `weightsChunks` is. */
+  /**
+   * SHA-256 (hex) of the weights' bytes. With `weightsChunks`: the chunked weights. Without it
+   * (and with empty `weights`): the model the site holds from an earlier `round/start` of the
+   * same session, sent by reference instead of again (protocol 2.1).
+   */
   weightsHash?: string;
   /** Number of `model/chunk` messages carrying the weights. */
   weightsChunks?: number;
