@@ -18,10 +18,11 @@ import { reasonOf } from './reasons.js';
 import { fitWireError } from './replies.js';
 import { RoundPipeline } from './round-pipeline.js';
 import { Session, type StatusBody } from './session.js';
-import { appendCoordinatorMessage, coordinatorRecordOf } from './coordinator-messages.js';
+import { appendCoordinatorMessage, coordinatorRecordOf, readCoordinatorMessages, type CoordinatorMessageRecord } from './coordinator-messages.js';
 import { appendSignedMessage, recordOf, runOf } from './signed-messages.js';
 import { SiteBudget } from './site-budget.js';
 import { StateStore } from './state-store.js';
+import { replayJournal } from './replay-journal.js';
 import { fileRevealedRounds } from './revealed-rounds.js';
 import { isApproved, TaskRegistry } from './task-registry.js';
 import { loadEvaluationGuard } from './evaluation-record.js';
@@ -71,6 +72,9 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
   await initBackend();
   const store = new StateStore(config.stateDir);
   const state = store.load();
+  // The guard's checkpoint plus its journal: every round/start recorded since (replay-journal.ts).
+  const journal = readJournal(config.stateDir);
+  if (replayJournal(state, journal) > 0) store.save(state);
   const metrics = createSiteMetrics({ privacy: config.privacy !== undefined });
   metrics.connected.set(0);
   let session: Session | undefined;
@@ -241,8 +245,19 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([pipeline.idle(), new Promise<void>((r) => (timer = setTimeout(r, STOP_GRACE_MS).unref()))]);
         clearTimeout(timer);
+        pipeline.checkpoint();
         await server?.close();
         logger.info('site agent stopped');
       })()),
   };
+}
+
+/** The recorded coordinator messages, or none when the site has not recorded any yet. */
+function readJournal(stateDir: string): CoordinatorMessageRecord[] {
+  try {
+    return readCoordinatorMessages(stateDir).records;
+  } catch (error) {
+    if (isCohortError(error) && error.code === 'NOT_FOUND') return [];
+    throw error;
+  }
 }

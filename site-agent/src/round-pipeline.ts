@@ -126,10 +126,12 @@ export class RoundPipeline {
       this.answer(refusalFor(start, options.site, error.toWire()), start, receivedAt, connection);
       return;
     }
+    // The record of the announcement is the replay guard's journal (replay-journal.ts): once it
+    // is durable, a restart after a crash refuses this round/start again, so the guard accepts
+    // it only then, and state.json is not rewritten for every announcement.
+    if (!this.evidenceKept(envelope, start, receivedAt, connection)) return;
     options.state.replay.accept(check);
     options.state.lastRound = { taskHash: start.taskHash, round: start.round, attempt: start.attempt, phase: start.phase, at: new Date().toISOString() };
-    this.persist();
-    if (!this.evidenceKept(envelope, start, receivedAt, connection)) return;
     if (this.pending) {
       options.logger.warn({ task: this.pending.start.taskHash, round: this.pending.start.round, reason: 'superseded' }, 'chunked model superseded by a newer round/start');
       this.pending = undefined;
@@ -341,7 +343,8 @@ export class RoundPipeline {
     else logger.info({ ...fields, ...('numExamples' in reply ? { numExamples: reply.numExamples } : {}), ...(bytes ? { bytes } : {}) }, `${reply.type} sent`);
   }
 
-  private persist(): void {
+  /** Writes the replay guard's checkpoint (state.json); the journal covers what came after it. */
+  checkpoint(): void {
     try {
       this.options.store.save(this.options.state);
     } catch (error) {
