@@ -143,7 +143,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     send: (envelope, connection) => session?.send(envelope, connection),
     keepRecord: (envelope, start, digest, undelivered) =>
       appendSignedMessage(config.stateDir, { ...recordOf(envelope, runOf(start), Date.now(), digest), ...(undelivered ? { undelivered: true as const } : {}) }),
-    keepEvidence: (envelope, start) => appendCoordinatorMessage(config.stateDir, coordinatorRecordOf(envelope, config.site, runOf(start))),
+    keepEvidence: (envelope, start, bodyHash) => appendCoordinatorMessage(config.stateDir, coordinatorRecordOf(envelope, config.site, runOf(start), Date.now(), bodyHash)),
     reject,
     onReply: (reply, delivered) => {
       budget?.onReply(reply);
@@ -151,10 +151,10 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     },
   });
 
-  const route = (envelope: Envelope, connection: number): void => {
+  const route = (envelope: Envelope, connection: number, body?: Uint8Array): void => {
     switch (envelope.type) {
       case 'round/start':
-        pipeline.onRoundStart(envelope, connection);
+        pipeline.onRoundStart(envelope, connection, body);
         return;
       case 'model/chunk':
         pipeline.onModelChunk(envelope, connection);
@@ -163,7 +163,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
       case 'secagg/relay':
       case 'secagg/survivors':
       case 'secagg/unmask':
-        pipeline.onSecureStep(envelope, connection);
+        pipeline.onSecureStep(envelope, connection, body);
         return;
       case 'task/manifest': {
         const { hash, json } = envelope.body;

@@ -6,7 +6,7 @@
  * policy is enforced first; rounds run one at a time, in arrival order.
  */
 import type { Logger } from 'pino';
-import { enforcePolicy, isSignedType, roundPrivacy, verifiedDigest, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
+import { enforcePolicy, isSignedType, roundPrivacy, verifiedSignature, type SitePolicy } from '@cohortfl/protocol';
 import {
   ChunkAssembler,
   CohortError,
@@ -56,7 +56,7 @@ export interface RoundPipelineOptions {
    * Keeps the site's record of a coordinator-signed message (coordinator-messages.ts), durably,
    * before the site acts on it; throws when it cannot, and the site then refuses the round.
    */
-  keepEvidence(envelope: Envelope, start: RoundStart): void;
+  keepEvidence(envelope: Envelope, start: RoundStart, bodyHash?: Uint8Array): void;
   /** Counts, logs and answers a refused coordinator message. */
   reject(reason: string, error: CohortError, connection: number): void;
   onReply?(reply: SiteMessage, delivered: boolean): void;
@@ -102,11 +102,12 @@ export class RoundPipeline {
     return this.queue;
   }
 
-  onRoundStart(envelope: EnvelopeOf<'round/start'>, connection: number): void {
+  /** `received`: the body's bytes as they arrived, which the signature covers (else the body is packed again). */
+  onRoundStart(envelope: EnvelopeOf<'round/start'>, connection: number, received?: Uint8Array): void {
     const { options } = this;
     const start = envelope.body;
-    const digest = verifiedDigest(options.coordinatorKey, envelope);
-    if (!digest) {
+    const verified = verifiedSignature(options.coordinatorKey, envelope, undefined, received);
+    if (!verified) {
       options.reject('bad_signature', new CohortError('SIGNATURE_INVALID', 'round/start signature does not verify against the pinned coordinator key'), connection);
       return;
     }
@@ -117,7 +118,7 @@ export class RoundPipeline {
       round: start.round,
       attempt: start.attempt,
       phase: start.phase,
-      digest,
+      digest: verified.digest,
     };
     const verdict = options.state.replay.check(check);
     if (!verdict.ok) {
@@ -129,7 +130,7 @@ export class RoundPipeline {
     // The record of the announcement is the replay guard's journal (replay-journal.ts): once it
     // is durable, a restart after a crash refuses this round/start again, so the guard accepts
     // it only then, and state.json is not rewritten for every announcement.
-    if (!this.evidenceKept(envelope, start, receivedAt, connection)) return;
+    if (!this.evidenceKept(envelope, start, receivedAt, connection, verified.bodyHash)) return;
     options.state.replay.accept(check);
     options.state.lastRound = { taskHash: start.taskHash, round: start.round, attempt: start.attempt, phase: start.phase, at: new Date().toISOString() };
     if (this.pending) {
@@ -197,13 +198,14 @@ export class RoundPipeline {
    * signature and is recorded before it is acted on; the runner itself checks that the step
    * belongs to its current secure round and refuses anything else.
    */
-  onSecureStep(envelope: EnvelopeOf<'secagg/roster' | 'secagg/relay' | 'secagg/survivors' | 'secagg/unmask'>, connection: number): void {
+  onSecureStep(envelope: EnvelopeOf<'secagg/roster' | 'secagg/relay' | 'secagg/survivors' | 'secagg/unmask'>, connection: number, received?: Uint8Array): void {
     const { options } = this;
     const body = envelope.body;
     const signed = isSignedType(envelope.type);
     // Bound to the run of the round/start this secure round follows.
     const run = this.secureStart ? runOf(this.secureStart) : null;
-    if (signed && !verifyEnvelope(options.coordinatorKey, envelope as Envelope, run)) {
+    const verified = signed ? verifiedSignature(options.coordinatorKey, envelope as Envelope, run, received) : undefined;
+    if (signed && !verified) {
       options.reject('bad_signature', new CohortError('SIGNATURE_INVALID', `${envelope.type} signature does not verify against the pinned coordinator key`), connection);
       return;
     }
@@ -213,7 +215,7 @@ export class RoundPipeline {
       return;
     }
     const receivedAt = performance.now();
-    if (signed && !this.evidenceKept(envelope as Envelope, start, receivedAt, connection)) {
+    if (signed && !this.evidenceKept(envelope as Envelope, start, receivedAt, connection, verified?.bodyHash)) {
       this.secureStart = undefined;
       return;
     }
@@ -230,10 +232,10 @@ export class RoundPipeline {
    * Records a coordinator-signed message before acting on it. When the record cannot be kept,
    * the site does not act: the message is refused and the round answered with a refusal.
    */
-  private evidenceKept(envelope: Envelope, start: RoundStart, receivedAt: number, connection: number): boolean {
+  private evidenceKept(envelope: Envelope, start: RoundStart, receivedAt: number, connection: number, bodyHash?: Uint8Array): boolean {
     const { options } = this;
     try {
-      options.keepEvidence(envelope, start);
+      options.keepEvidence(envelope, start, bodyHash);
       return true;
     } catch (error) {
       options.logger.error({ err: error, type: envelope.type, round: start.round }, 'coordinator message not recorded, so not acted on; refusing the round');
