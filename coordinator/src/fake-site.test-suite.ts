@@ -13,7 +13,6 @@ import {
   encodeBody,
   hashWeights,
   HeldModels,
-  isModelReference,
   msgpackrParser,
   parseEnvelope,
   PROTOCOL_VERSION,
@@ -49,8 +48,8 @@ export class FakeSite {
   readonly frames: { type: Envelope['type']; bytes: number }[] = [];
   /** Models held for round/starts by reference (protocol 2.1), by the same rule as a real site. */
   readonly models = new HeldModels<Float32Array>();
-  /** round/starts that named a model this site did not hold. */
-  unheld = 0;
+  /** model/chunk messages received for a model this site already held (the coordinator should not send them). */
+  unneeded = 0;
   /** Envelopes this site sent in answer to round/start, in order. */
   readonly answers: Envelope[] = [];
   /** round/start messages whose coordinator signature verified / did not. */
@@ -184,18 +183,24 @@ export class FakeSite {
           this.badStarts += 1;
           return;
         }
-        if (isModelReference(env.body)) {
-          const held = this.models.get(env.body.weightsHash!);
-          if (held) this.onStart(env.body, held, behavior, env.body.weightsHash);
-          else this.unheld += 1;
+        const held = env.body.weightsHash === undefined ? undefined : this.models.get(env.body.weightsHash);
+        if (held) {
+          this.assembler = undefined;
+          this.onStart(env.body, held, behavior, env.body.weightsHash);
         } else if (env.body.weightsChunks === undefined) this.onStart(env.body, env.body.weights, behavior);
         else {
           const expect = { taskHash: env.body.taskHash, round: env.body.round, attempt: env.body.attempt, hash: env.body.weightsHash!, total: env.body.weightsChunks };
           this.assembler = { start: env.body, chunks: new ChunkAssembler({ expect }) };
         }
+      } else if (env.type === 'model/chunk' && !this.assembler) {
+        this.unneeded += 1;
       } else if (env.type === 'model/chunk' && this.assembler) {
         const weights = this.assembler.chunks.accept(env.body);
-        if (weights) this.onStart(this.assembler.start, weights, behavior, this.assembler.start.weightsHash);
+        if (weights) {
+          const start = this.assembler.start;
+          this.assembler = undefined;
+          this.onStart(start, weights, behavior, start.weightsHash);
+        }
       }
     });
   }

@@ -1,10 +1,11 @@
 /**
- * Protocol 2.1: a round/start names by SHA-256 a model the site already holds (it answered the
- * round/start that carried it, in this session) and sends the weights only otherwise.
+ * Protocol 2.1: every round/start announces its model by SHA-256 (one signed body for the
+ * cohort) and the model/chunk messages carrying the weights follow only for a site not known
+ * to hold that model (it answered the round/start that announced it, in this session).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodePublicKey, encodePublicKey, generateIdentity, type Identity } from '@cohortfl/identity';
-import { hashWeights, isModelReference, type Envelope, type RoundStart } from '@cohortfl/wire';
+import { hashWeights, type Envelope } from '@cohortfl/wire';
 import type { RunningCoordinator } from './coordinator.js';
 import { FakeSite, type Behavior } from './fake-site.test-suite.js';
 import { adminToken, api, enroll, makeDataDir, publish, removeDataDirs, startTest, tinyTask, waitUntil } from './fixtures.test-suite.js';
@@ -45,35 +46,50 @@ async function run(token: string, rounds: number): Promise<void> {
   }, 'run completion', 20_000);
 }
 
-/** The round/starts a site received, in order, as they came over the wire. */
-const startsOf = (s: FakeSite): RoundStart[] => s.inbox.filter((e): e is Extract<Envelope, { type: 'round/start' }> => e.type === 'round/start').map((e) => e.body);
-const label = (st: RoundStart) => `${st.round}/${st.phase}`;
+interface Announcement {
+  label: string;
+  hash: string;
+  /** Bytes of the round/start frame. */
+  startBytes: number;
+  /** Model bytes that followed it (model/chunk frames, until the next round/start). */
+  modelBytes: number;
+}
 
-describe('round/start by model reference (protocol 2.1)', () => {
-  it('sends a model once per site: the next round trains from the evaluated model by hash, with no model bytes', async () => {
+/** Each round/start a site received, in order, with the model bytes sent after it. */
+function announcements(s: FakeSite): Announcement[] {
+  const out: Announcement[] = [];
+  s.inbox.forEach((e: Envelope, i) => {
+    const bytes = s.frames[i]!.bytes;
+    if (e.type === 'round/start') {
+      expect(e.body.weights.length).toBe(0);
+      out.push({ label: `${e.body.round}/${e.body.phase}`, hash: e.body.weightsHash!, startBytes: bytes, modelBytes: 0 });
+    } else if (e.type === 'model/chunk') out.at(-1)!.modelBytes += e.body.data.byteLength;
+  });
+  return out;
+}
+
+const MODEL_BYTES = 12; // the tiny task: 3 float32 weights
+
+describe('model delivery by reference (protocol 2.1)', () => {
+  it('sends a model once per site: the next round trains from the evaluated model, announced by hash, with no model bytes', async () => {
     const { key, token, identities } = await setup(3, ['site-a', 'site-b']);
     const a = await join('site-a', identities.get('site-a')!, key, { delta: 0.01 });
     const b = await join('site-b', identities.get('site-b')!, key, { delta: 0.02 });
     await run(token, 3);
     for (const s of [a, b]) {
-      const starts = startsOf(s);
-      expect(starts.map(label)).toEqual(['1/train', '1/evaluate', '2/train', '2/evaluate', '3/train', '3/evaluate']);
-      // Every round evaluates a new model (the updates are not zero): sent with its bytes.
-      for (const st of starts.filter((x) => x.phase === 'evaluate')) expect(st.weights.length).toBeGreaterThan(0);
-      // Round 1 trains from a model the site never had; rounds 2 and 3 from the one it evaluated.
-      expect(isModelReference(starts[0]!)).toBe(false);
-      expect(starts[0]!.weights.length).toBeGreaterThan(0);
+      const got = announcements(s);
+      expect(got.map((x) => x.label)).toEqual(['1/train', '1/evaluate', '2/train', '2/evaluate', '3/train', '3/evaluate']);
+      // Round 1 trains from a model the site never had; every round evaluates a new model (the updates are not zero).
+      for (const x of got.filter((x) => x.label === '1/train' || x.label.endsWith('/evaluate'))) expect(x.modelBytes).toBe(MODEL_BYTES);
+      // Rounds 2 and 3 train from the model the site evaluated: announced by hash, no model bytes.
       for (const r of [2, 3]) {
-        const train = starts.find((x) => x.round === r && x.phase === 'train')!;
-        const evaluated = starts.find((x) => x.round === r - 1 && x.phase === 'evaluate')!;
-        expect(isModelReference(train)).toBe(true);
-        expect(train.weights.length).toBe(0);
-        expect(train.weightsHash).toBe(hashWeights(evaluated.weights));
-        // The site trained on the weights it held, which are the evaluated model.
-        expect(hashWeights(s.starts.find((x) => x.round === r && x.phase === 'train')!.weights)).toBe(train.weightsHash);
+        const train = got.find((x) => x.label === `${r}/train`)!;
+        expect(train.hash).toBe(got.find((x) => x.label === `${r - 1}/evaluate`)!.hash);
+        expect(train.modelBytes).toBe(0);
+        // The site trained on the weights it held, which are that model.
+        expect(hashWeights(s.starts.find((x) => x.round === r && x.phase === 'train')!.weights)).toBe(train.hash);
       }
-      expect(s.frames.some((f) => f.type === 'model/chunk')).toBe(false);
-      expect(s.unheld).toBe(0);
+      expect(s.unneeded).toBe(0);
     }
   });
 
@@ -86,17 +102,17 @@ describe('round/start by model reference (protocol 2.1)', () => {
     const b = await join('site-b', identities.get('site-b')!, key, zero);
     await run(token, 2);
     for (const s of [a, b]) {
-      const starts = startsOf(s);
-      expect(starts.map(label)).toEqual(['1/train', '1/evaluate', '2/train', '2/evaluate']);
-      expect(starts[0]!.weights.length).toBeGreaterThan(0);
-      for (const st of starts.slice(1)) {
-        expect(isModelReference(st)).toBe(true);
-        expect(st.weights.length).toBe(0);
-        expect(st.weightsHash).toBe(hashWeights(starts[0]!.weights));
+      const got = announcements(s);
+      expect(got.map((x) => x.label)).toEqual(['1/train', '1/evaluate', '2/train', '2/evaluate']);
+      expect(got[0]!.modelBytes).toBe(MODEL_BYTES);
+      for (const x of got.slice(1)) {
+        expect(x.hash).toBe(got[0]!.hash);
+        expect(x.modelBytes).toBe(0);
       }
-      // The committed model hash of the evaluation is the one named by reference.
-      expect(starts[1]!.config['modelHash']).toBe(starts[1]!.weightsHash);
-      expect(s.unheld).toBe(0);
+      // The evaluated model the start commits to is the one announced.
+      const evaluate = s.inbox.find((e): e is Extract<Envelope, { type: 'round/start' }> => e.type === 'round/start' && e.body.phase === 'evaluate')!;
+      expect(evaluate.body.config['modelHash']).toBe(evaluate.body.weightsHash);
+      expect(s.unneeded).toBe(0);
     }
   });
 
@@ -105,7 +121,7 @@ describe('round/start by model reference (protocol 2.1)', () => {
     const { key, token, identities } = await setup(2, ['site-a', 'site-b', 'site-c'], 3);
     const zero: Behavior = { update: (_start, weights) => new Float32Array(weights.length) };
     const a = await join('site-a', identities.get('site-a')!, key, zero);
-    // A 2.0 site does not understand weights by reference: it always gets the weights.
+    // A 2.0 site gets the chunks every time (a 2.0 coordinator's behaviour).
     const old = await join('site-c', identities.get('site-c')!, key, zero, '2.0');
     // site-b answers round 1's training, then restarts (a new session, an empty memory) before evaluating.
     let restarted: FakeSite | undefined;
@@ -123,20 +139,15 @@ describe('round/start by model reference (protocol 2.1)', () => {
       },
     });
     await run(token, 2);
-    const startsA = startsOf(a);
-    expect(startsA.slice(1).every(isModelReference)).toBe(true);
-    for (const st of startsOf(old)) {
-      expect(isModelReference(st)).toBe(false);
-      expect(st.weights.length).toBeGreaterThan(0);
-    }
-    // The old session of site-b held the model; the coordinator still sent it the first evaluate by reference.
-    expect(isModelReference(startsOf(b).find((x) => x.round === 1 && x.phase === 'evaluate')!)).toBe(true);
-    // Its new session's first round/start carries the bytes, and the next one is by reference again.
-    const fresh = startsOf(restarted!);
+    expect(announcements(a).slice(1).every((x) => x.modelBytes === 0)).toBe(true);
+    for (const x of announcements(old)) expect(x.modelBytes).toBe(MODEL_BYTES);
+    // The old session of site-b held the model: its first evaluate came without model bytes.
+    expect(announcements(b).find((x) => x.label === '1/evaluate')!.modelBytes).toBe(0);
+    // Its new session's first round/start comes with the model, the next one without.
+    const fresh = announcements(restarted!);
     expect(fresh.length).toBeGreaterThanOrEqual(2);
-    expect(isModelReference(fresh[0]!)).toBe(false);
-    expect(fresh[0]!.weights.length).toBeGreaterThan(0);
-    expect(isModelReference(fresh[1]!)).toBe(true);
-    for (const s of [a, old, restarted!]) expect(s.unheld).toBe(0);
+    expect(fresh[0]!.modelBytes).toBe(MODEL_BYTES);
+    expect(fresh[1]!.modelBytes).toBe(0);
+    for (const s of [a, restarted!]) expect(s.unneeded).toBe(0);
   });
 });

@@ -1,22 +1,21 @@
 /**
  * The frames that announce one phase to one site, encoded once per phase and shared by the
  * cohort (the same bytes go to every site, so a model is packed once, not once per site):
- * - `round/start` with the weights inline, or, when their bytes exceed `chunkBytes`, with
- *   empty weights plus `weightsHash`/`weightsChunks`, followed by `model/chunk` messages;
- * - for a site known to hold the model (held-models in @cohortfl/wire, protocol 2.1),
- *   `round/start` with empty weights and `weightsHash` alone: the model by reference.
- * Each variant is signed with the coordinator key once per phase (the signature covers the
- * body, which names no site), and carries one envelope id for the whole cohort.
+ * `round/start` with empty weights, `weightsHash` and `weightsChunks`, signed with the
+ * coordinator key once per phase (one body for the whole cohort, as evidence comparison
+ * expects of a broadcast), then the `model/chunk` messages carrying the weights, of at most
+ * `chunkBytes` bytes each. The chunks are left out for a site known to hold the model
+ * (held-models in @cohortfl/wire, protocol 2.1): the model goes down once per site, not once
+ * per phase. The start carries one envelope id for the whole cohort.
  */
 import { signEnvelope } from '@cohortfl/protocol';
-import { createEnvelope, hashWeights, splitIntoChunks, type Codec, type RoundStart } from '@cohortfl/wire';
+import { createEnvelope, splitIntoChunks, type Codec, type RoundStart } from '@cohortfl/wire';
 
 interface Prepared {
   key: string;
-  message: RoundStart;
   hash: string;
-  full: Uint8Array[] | undefined;
-  reference: Uint8Array | undefined;
+  start: Uint8Array;
+  chunks: Uint8Array[];
 }
 
 export class RoundStartFrames {
@@ -28,33 +27,23 @@ export class RoundStartFrames {
     private readonly codec: Codec,
   ) {}
 
-  /** SHA-256 (hex) of the weights `message` carries, computed once per phase. */
+  /** SHA-256 (hex) of the weights `message` announces, computed once per phase. */
   modelHash(message: RoundStart): string {
     return this.prepare(message).hash;
   }
 
-  /** Encoded frames to send to one cohort member, in order; `byReference`: the site holds the model. */
-  for(message: RoundStart, byReference: boolean): Uint8Array[] {
+  /** Encoded frames to send to one cohort member, in order; `held`: the site holds the model, no chunks. */
+  for(message: RoundStart, held: boolean): Uint8Array[] {
     const p = this.prepare(message);
-    if (byReference) {
-      p.reference ??= this.encodeStart({ ...p.message, weights: new Float32Array(0), weightsHash: p.hash });
-      return [p.reference];
-    }
-    p.full ??= this.encodeFull(p);
-    return p.full;
+    return held ? [p.start] : [p.start, ...p.chunks];
   }
 
   private prepare(message: RoundStart): Prepared {
     const key = `${message.taskHash}:${message.round}:${message.attempt}:${message.phase}`;
-    if (this.prepared?.key !== key) this.prepared = { key, message, hash: hashWeights(message.weights), full: undefined, reference: undefined };
-    return this.prepared;
-  }
-
-  private encodeFull(p: Prepared): Uint8Array[] {
-    const message = p.message;
-    if (message.weights.byteLength <= this.chunkBytes) return [this.encodeStart(message)];
+    if (this.prepared?.key === key) return this.prepared;
     const split = splitIntoChunks(message.weights, this.chunkBytes);
-    const start = this.encodeStart({ ...message, weights: new Float32Array(0), weightsHash: split.hash, weightsChunks: split.chunks.length });
+    const body: RoundStart = { ...message, weights: new Float32Array(0), weightsHash: split.hash, weightsChunks: split.chunks.length };
+    const start = this.codec.encode(signEnvelope(this.secretKey, createEnvelope('round/start', body)));
     const chunks = split.chunks.map((data, index) =>
       this.codec.encode(
         createEnvelope('model/chunk', {
@@ -68,10 +57,7 @@ export class RoundStartFrames {
         }),
       ),
     );
-    return [start, ...chunks];
-  }
-
-  private encodeStart(body: RoundStart): Uint8Array {
-    return this.codec.encode(signEnvelope(this.secretKey, createEnvelope('round/start', body)));
+    this.prepared = { key, hash: split.hash, start, chunks };
+    return this.prepared;
   }
 }

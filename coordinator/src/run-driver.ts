@@ -340,12 +340,15 @@ export class RunDriver {
           const message = { ...action.message, config: { ...action.message.config, runId: a.row.id } };
           if (session === undefined) sent = false;
           else {
-            // A site known to hold this model (it answered the round/start that carried it, in
-            // this session) gets it by hash: the model goes down once per site, not once per phase.
+            // A site known to hold this model (it answered the round/start that announced it, in
+            // this session) gets the announcement without the chunks: the model goes down once per
+            // site, not once per phase. A site that left the last announcement unanswered may not
+            // have it any more (held-models.ts), so it gets the chunks.
             const hash = this.starts.modelHash(message);
-            const byReference = versionAtLeast(session.protocolVersion, MODEL_REFERENCE_VERSION) && session.models.has(hash);
+            if (session.models.unanswered) session.models.forget();
+            const held = versionAtLeast(session.protocolVersion, MODEL_REFERENCE_VERSION) && session.models.has(hash);
             session.models.offer(roundStartKey(message), hash, true);
-            sent = this.starts.for(message, byReference).every((frame) => session.sendFrame(frame));
+            sent = this.starts.for(message, held).every((frame) => session.sendFrame(frame));
           }
         } else {
           // Secure aggregation steps: the roster and the unmask request are signed, relayed shares are boxes.

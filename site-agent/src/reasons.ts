@@ -30,8 +30,6 @@ export const SITE_REJECT_REASONS = [
   'handshake_invalid',
   'handshake_timeout',
   'unrecorded',
-  // A round/start naming by hash a model this site does not hold (protocol 2.1).
-  'model_not_held',
   // Below the envelope (issue 12): a frame the socket.io parser refused, a handler that threw, an event other than 'msg'.
   'invalid_packet',
   'handler_error',

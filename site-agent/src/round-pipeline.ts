@@ -13,7 +13,6 @@ import {
   hashWeights,
   HeldModels,
   isCohortError,
-  isModelReference,
   roundStartKey,
   type Envelope,
   type EnvelopeOf,
@@ -138,20 +137,15 @@ export class RoundPipeline {
       this.pending = undefined;
     }
     this.discard = undefined;
-    if (isModelReference(start)) {
-      const weights = this.models.get(start.weightsHash!);
-      if (weights === undefined) {
-        // The coordinator's view of this site's models is out of date (an answer it refused):
-        // refused, so it sends the weights themselves next time.
-        const error = new CohortError('MESSAGE_INVALID', 'round/start names a model this site does not hold');
-        options.reject('model_not_held', error, connection);
-        this.answer(refusalFor(start, options.site, error.toWire()), start, receivedAt, connection);
+    if (start.weightsChunks !== undefined && start.weightsHash !== undefined) {
+      const held = this.models.get(start.weightsHash);
+      if (held !== undefined) {
+        // This site holds the announced model (protocol 2.1: the coordinator sends no chunks then);
+        // chunks that come anyway (a coordinator that did not know) are dropped quietly.
+        this.discard = { taskHash: start.taskHash, round: start.round, attempt: start.attempt };
+        this.enqueue({ ...start, weights: held }, receivedAt, connection, start.weightsHash);
         return;
       }
-      this.enqueue({ ...start, weights }, receivedAt, connection, start.weightsHash);
-      return;
-    }
-    if (start.weightsChunks !== undefined && start.weightsHash !== undefined) {
       if (!this.worthAssembling(start)) {
         // The policy (or a missing manifest) refuses this round: answer now, without receiving the model.
         this.discard = { taskHash: start.taskHash, round: start.round, attempt: start.attempt };

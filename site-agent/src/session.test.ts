@@ -215,13 +215,21 @@ describe('site agent session', () => {
     const env = await fake.nextMessage(isReply('update/submit', 5), 'update for chunked round 5');
     expect((env.body as UpdateSubmit).update).toHaveLength(weights.length);
 
-    const tampered = chunks.map((c) => c.slice());
+    // Another model (this site holds round 5's, so it would not wait for chunks of that one).
+    const next = splitIntoChunks(weights.map((w) => w + 1), 8);
+    const tampered = next.chunks.map((c) => c.slice());
     tampered[0]![0] = tampered[0]![0]! ^ 0xff;
-    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 6, attempt: 1, phase: 'train', cohort, weights: new Float32Array(0), weightsHash: hash, weightsChunks: chunks.length }));
-    tampered.forEach((data, index) => fake.send(SITE, createEnvelope('model/chunk', { taskHash: tiny.hash, round: 6, attempt: 1, index, total: chunks.length, hash, data })));
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 6, attempt: 1, phase: 'train', cohort, weights: new Float32Array(0), weightsHash: next.hash, weightsChunks: next.chunks.length }));
+    tampered.forEach((data, index) => fake.send(SITE, createEnvelope('model/chunk', { taskHash: tiny.hash, round: 6, attempt: 1, index, total: next.chunks.length, hash: next.hash, data })));
     const refused = await fake.nextMessage(isReply('round/refuse', 6), 'refusal of a tampered model');
     expect((refused.body as RoundRefuse).error).toMatchObject({ code: 'MESSAGE_INVALID', message: 'model hash mismatch' });
     expect(await metric(agent.metrics, 'cohort_messages_rejected_total', { reason: 'hash' })).toBe(1);
+
+    // Round 5's model again, announced by its signed hash without chunks (protocol 2.1): the site
+    // answered round 5, so it holds that model and trains on it.
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 6, attempt: 2, phase: 'train', cohort, weights: new Float32Array(0), weightsHash: hash, weightsChunks: chunks.length }));
+    const held = await fake.nextMessage((e) => e.type === 'update/submit' && (e.body as UpdateSubmit).round === 6 && (e.body as UpdateSubmit).attempt === 2, 'update for round 6 attempt 2 from the held model');
+    expect((held.body as UpdateSubmit).update).toHaveLength(weights.length);
   });
 
   it('refuses a chunked round of an unapproved task before receiving its model, dropping the chunks quietly', async () => {

@@ -84,12 +84,11 @@ const roundStart = z
   })
   .check((ctx) => {
     const m = ctx.value;
-    // weightsChunks needs weightsHash (chunked weights); weightsHash alone names a model the
-    // site holds (by reference). Either way the weights field is empty.
-    if (m.weightsChunks !== undefined && m.weightsHash === undefined) {
-      ctx.issues.push({ code: 'custom', message: 'weightsChunks needs weightsHash', input: m });
-    } else if (m.weightsHash !== undefined && m.weights.length !== 0) {
-      ctx.issues.push({ code: 'custom', message: 'weights sent by hash or in chunks: the weights field must be empty', input: m });
+    const chunked = m.weightsChunks !== undefined;
+    if (chunked !== (m.weightsHash !== undefined)) {
+      ctx.issues.push({ code: 'custom', message: 'weightsHash and weightsChunks come together', input: m });
+    } else if (chunked && m.weights.length !== 0) {
+      ctx.issues.push({ code: 'custom', message: 'chunked weights: the weights field must be empty', input: m });
     }
   }) satisfies z.ZodType<RoundStart>;
 

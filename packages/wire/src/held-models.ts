@@ -1,14 +1,13 @@
 /**
- * The models a site holds, so a `round/start` can name its weights by SHA-256 instead of
- * sending them again (protocol 2.1, PROTOCOL.md §7). Both peers keep this memory by the same
- * rule, so the coordinator names by hash only a model the site still has: a model enters
- * when the site answers, other than with a refusal, the `round/start` that carried it
- * (inline, in chunks or by hash), and the `HELD_MODELS` most recent distinct models are kept.
- * The coordinator keeps one memory per session (hashes only) and forgets it with the
- * session; the site keeps one per process (with the weights), so what the coordinator
- * believes is always a subset of what the site has, short of a site answer the
- * coordinator refused (then the site refuses the reference, `model_not_held`, and the
- * coordinator sends the bytes next time).
+ * The models a site holds, so the coordinator can leave out the `model/chunk` messages of a
+ * `round/start` whose announced `weightsHash` the site already has (protocol 2.1,
+ * PROTOCOL.md §7). Both peers keep this memory by the same rule: a model enters when the site
+ * answers, other than with a refusal, the `round/start` that announced it, and the
+ * `HELD_MODELS` most recent distinct models are kept. The coordinator keeps one memory per
+ * session (hashes only) and forgets it with the session, when the site refuses a round, and
+ * when the site left the previous announcement unanswered; the site keeps one per process
+ * (with the weights). A site that does not hold an announced model waits for its chunks,
+ * whoever is wrong.
  */
 import type { RoundStart } from './messages.js';
 
@@ -20,18 +19,18 @@ export function roundStartKey(start: Pick<RoundStart, 'taskHash' | 'round' | 'at
   return `${start.taskHash}:${start.round}:${start.attempt}:${start.phase}`;
 }
 
-/** Whether a `round/start` names its weights by hash: no inline weights, no chunks. */
-export function isModelReference(start: Pick<RoundStart, 'weights' | 'weightsHash' | 'weightsChunks'>): boolean {
-  return start.weightsHash !== undefined && start.weightsChunks === undefined && start.weights.length === 0;
-}
-
 export class HeldModels<T> {
   private readonly entries: { hash: string; value: T }[] = [];
   private offered: { key: string; hash: string; value: T } | undefined;
 
-  /** The `round/start` for `key` carried (or named) model `hash`; it is held once answered. */
+  /** The `round/start` for `key` announced model `hash`; it is held once answered. */
   offer(key: string, hash: string, value: T): void {
     this.offered = { key, hash, value };
+  }
+
+  /** Whether the last announcement offered has not been answered (yet). */
+  get unanswered(): boolean {
+    return this.offered !== undefined;
   }
 
   /** The site answered the `round/start` for `key` without refusing it. */

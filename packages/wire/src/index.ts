@@ -2,7 +2,7 @@ export { CohortError, ERROR_CODES, exitCodeFor, isCohortError } from './errors.j
 export type { CohortErrorOptions, ErrorCode, WireError } from './errors.js';
 export { PROTOCOL_VERSION } from './version.js';
 export { isCompatibleVersion, MODEL_REFERENCE_VERSION, versionAtLeast } from './version-rule.js';
-export { HELD_MODELS, HeldModels, isModelReference, roundStartKey } from './held-models.js';
+export { HELD_MODELS, HeldModels, roundStartKey } from './held-models.js';
 export { MESSAGE_SENDERS, MESSAGE_TYPES, PHASES } from './messages.js';
 export type {
   Auth,

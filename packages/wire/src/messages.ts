@@ -60,15 +60,11 @@ export interface RoundStart {
   /** Sites taking part in this phase (their count is what cohort-size policies check). */
   cohort: string[];
   config: Record<string, ConfigValue>;
-  /**
-   * The global weights; empty when they follow as `model/chunk` messages, or when
-   * `weightsHash` names a model the site already holds (protocol 2.1).
-   */
+  /** The global weights; empty when they are announced by `weightsHash` and follow as `model/chunk` messages. */
   weights: Float32Array;
   /**
-   * SHA-256 (hex) of the weights' bytes. With `weightsChunks`: the chunked weights. Without it
-   * (and with empty `weights`): the model the site holds from an earlier `round/start` of the
-   * same session, sent by reference instead of again (protocol 2.1).
+   * SHA-256 (hex) of the chunked weights' bytes; present exactly when `weightsChunks` is.
+   * From protocol 2.1 the chunks are not sent to a site that holds this model (held-models.ts).
    */
   weightsHash?: string;
   /** Number of `model/chunk` messages carrying the weights. */
