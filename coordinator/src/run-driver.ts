@@ -22,7 +22,7 @@ import {
   type Phase,
   type SiteMessage,
 } from '@cohortfl/wire';
-import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
+import { AUDIT_KINDS, flushAudit, tryAppendAudit } from './audit/audit-log.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { CoordinatorConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -382,6 +382,8 @@ export class RunDriver {
         this.endPhase(a);
         this.deadline.clear();
         const r = action.record;
+        // The round's accepted messages are in the audit log before the round is stored.
+        flushAudit(store);
         const saved = store.saveRound({ runId: a.row.id, ...r, trainMetrics: { ...r.trainMetrics, bytesReceived: a.bytes }, strategyState: a.strategy.state() });
         tryAppendAudit(store, this.deps.identity, logger, {
           at: saved.finishedAt,
