@@ -61,9 +61,13 @@ export class RogueSite {
       } else if (env.type === 'model/chunk' && this.assembling) {
         const weights = this.assembling.assembler.accept(env.body);
         if (weights) {
-          this.assembled.set(this.assembling.start, weights);
+          const start = this.assembling.start;
+          this.assembled.set(start, weights);
           this.assembling = undefined;
+          for (const l of [...this.startListeners]) l({ ...start, weights });
         }
+      } else if (env.type === 'round/start') {
+        for (const l of [...this.startListeners]) l(env.body);
       }
       for (const l of [...this.listeners]) l(env);
     });
@@ -139,6 +143,13 @@ export class RogueSite {
   evalResult(start: RoundStart): Envelope {
     const env = createEnvelope('eval/result', { type: 'eval/result', taskHash: start.taskHash, round: start.round, attempt: start.attempt, site: this.options.site, numExamples: 50, metrics: { auc: 0.5, loss: 0.69, accuracy: 0.5 } });
     return signEnvelope(this.options.identity.secretKey, env, runOfStart(start));
+  }
+
+  private readonly startListeners: ((start: RoundStart) => void)[] = [];
+
+  /** Call `fn` for every round/start received from now on, once its weights are in (chunks assembled). */
+  onRoundStart(fn: (start: RoundStart) => void): void {
+    this.startListeners.push(fn);
   }
 
   /** Call `fn` for every message received from now on. */
@@ -221,18 +232,22 @@ export class ScriptedSite {
     });
     let run: number | string | undefined;
     const stepOf: Record<string, string> = { 'secagg/roster': 'shares', 'secagg/relay': 'masked', 'secagg/survivors': 'attest', 'secagg/unmask': 'reveal' };
-    this.rogue.onMessage(async (env) => {
-      if (env.type !== 'round/start' && !env.type.startsWith('secagg/')) return;
-      const step = env.type === 'round/start' ? (env.body.phase === 'train' ? 'keys' : 'evaluate') : stepOf[env.type];
+    const handle = async (body: CoordinatorMessage) => {
+      const step = body.type === 'round/start' ? (body.phase === 'train' ? 'keys' : 'evaluate') : stepOf[body.type];
       if (step === options.dieAt) {
         this.rogue.close();
         return;
       }
-      if (env.type === 'round/start') run = runOfStart(env.body);
-      const reply = await this.runner.handle(env.body as CoordinatorMessage);
+      if (body.type === 'round/start') run = runOfStart(body);
+      const reply = await this.runner.handle(body);
       for (const message of options.replies?.(reply) ?? [reply]) {
         if (this.rogue.connected) this.rogue.send(signEnvelope(options.identity.secretKey, parseEnvelope(createEnvelope(message.type, message as never)), run));
       }
+    };
+    // A round/start once its model is in (the chunks assembled); the secure steps as they come.
+    this.rogue.onRoundStart((start) => void handle(start));
+    this.rogue.onMessage((env) => {
+      if (env.type.startsWith('secagg/')) void handle(env.body as CoordinatorMessage);
     });
   }
 }
