@@ -14,7 +14,7 @@ export { checkEvaluationNoise, evaluationMechanism, releaseEvaluation, suppresse
 export type { EvaluationNoise, Release, ReleaseOptions } from './safe-evaluation.js';
 export type { SitePolicy } from './site-policy.js';
 export { createRandom, deriveSeed } from './random.js';
-export { COORDINATOR_SIGNER, envelopeDigest, isSignedType, signEnvelope, signEnvelopeDigest, signingContext, SIGNED_TYPES, verifiedDigest, verifyEnvelope } from './signed-envelope.js';
+export { COORDINATOR_SIGNER, envelopeDigest, isSignedType, signEnvelope, signEnvelopeDigest, signingContext, SIGNED_TYPES, verifiedDigest, verifiedSignature, verifyEnvelope } from './signed-envelope.js';
 export type { RunRef, SignedType } from './signed-envelope.js';
 export { holderGroup, quantizerSettings, resolveThreshold, SECAGG_CONFIG_KEYS, secureRoundConfig } from './secure-settings.js';
 export type { QuantizerSettings, SecureAggregationOptions } from './secure-settings.js';
