@@ -37,8 +37,11 @@ export function buildTask({ name, params, sites, secure, dp, rounds }) {
       training: { epochs: 1, batchSize: 32, optimizer: 'sgd', learningRate: 0.1 },
       strategy: { name: 'fedavg' },
       rounds,
-      // Every site in every round, like Flower's fraction_fit = 1 with min clients = all.
-      minSites: sites,
+      // Every site in every round, like Flower's fraction_fit = 1 with min clients = all. With
+      // site-level DP over secure aggregation each site's noise share is sized for minSites
+      // sites, which a site accepts only up to the cohort less the colluders it guards against
+      // (one by default): minSites = sites − 1 there, every site still selected (fractionFit 1).
+      minSites: dp && secure ? sites - 1 : sites,
       seed: 1,
       timeouts: { train: 120, evaluate: 120 },
       secureAggregation: secure ? { stepTimeout: 60 } : false,
