@@ -11,7 +11,9 @@
  * (bias and activation included) per layer forward; the predictions read back
  * and the loss gradient of sigmoid + clipped binary cross-entropy computed on
  * the host; per layer backward, transpose(A)·G for the kernel, a column sum for
- * the bias and G·Wᵀ for the layer below (plain products: see kernelGradient);
+ * the bias and G·Wᵀ for the layer below (plain products: see kernelGradient;
+ * for the first layer the caller may pass the batch's transpose, laid out on
+ * the host where the batch is gathered, instead of a backend transpose);
  * the gradients read back and the optimizer applied in one pass over the flat
  * parameter vector (model.getWeights() order) on the host.
  *
@@ -294,16 +296,18 @@ export class FusedTrainer {
     this.dz = new Float32Array(training.batchSize);
   }
 
-  /**
-   * One step on the batch `x` (rows × inputs) with labels `y` (0 or 1, length rows).
-   * Writes the batch's predictions into `predictions` when given.
-   */
   /** The trained weights, flat, in model.getWeights() order. */
   get params(): Float32Array {
     return this.optimizer.params;
   }
 
-  step(x: tf.Tensor2D, y: Float32Array, predictions: Float32Array | null): void {
+  /**
+   * One step on the batch `x` (rows × inputs) with labels `y` (0 or 1, length rows).
+   * Writes the batch's predictions into `predictions` when given. `xt`, when
+   * given, is xᵀ (inputs × rows), laid out by the caller; otherwise the backend
+   * transposes x for the first layer's kernel gradient.
+   */
+  step(x: tf.Tensor2D, y: Float32Array, predictions: Float32Array | null, xt: tf.Tensor2D | null = null): void {
     const rows = x.shape[0];
     const { layers } = this.plan;
     const params = this.params;
@@ -339,7 +343,8 @@ export class FusedTrainer {
       for (let l = layers.length - 1; l >= 0; l--) {
         const layer = layers[l] as FusedLayer;
         const input = outputs[l] as tf.Tensor2D;
-        grads.push({ offset: layer.kernelOffset, values: kernelGradient(input, g).dataSync() as Float32Array });
+        const kernelGrad = l === 0 && xt !== null ? tf.matMul(xt, g) : kernelGradient(input, g);
+        grads.push({ offset: layer.kernelOffset, values: kernelGrad.dataSync() as Float32Array });
         if (layer.biasOffset >= 0) grads.push({ offset: layer.biasOffset, values: tf.sum(g, 0).dataSync() as Float32Array });
         if (l > 0) {
           const below = layers[l - 1] as FusedLayer;
