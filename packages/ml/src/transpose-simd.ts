@@ -4,9 +4,9 @@
  * gradient Xᵀ·G on the host, where it is gathered anyway. tfjs-wasm's own
  * transpose of a 256 × 10,000 batch costs about as much as half the product it
  * feeds (a strided scalar copy). Assembled here from its text below, like
- * adam-simd.ts; the source and the transposed matrix live in the module's own
- * memory. Where SIMD is not available, createTransposer returns null and the
- * backend transposes.
+ * adam-simd.ts; it imports the memory it works in, so it can transpose between
+ * two tensors inside tfjs-wasm's own heap (wasm-heap.ts). Where SIMD is not
+ * available, createTransposer returns null and the backend transposes.
  *
  *   (func (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
  *         (param $srcStride i32) (param $dstStride i32)
@@ -105,7 +105,11 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+}
+
+/** A WebAssembly.Memory: the module works in the memory it is given. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
 }
 
 const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
@@ -119,37 +123,28 @@ function transposeModule(): object | null {
   return compiled;
 }
 
-/** A batch buffer of up to `rows` × `cols` floats and its transpose. */
-export interface Transposer {
-  /** Where the caller writes a rows × cols matrix, row-major (from index 0). */
-  readonly matrix: Float32Array;
-  /** matrixᵀ of the last transpose(rows), cols × rows, row-major (from index 0). */
-  readonly transposed: Float32Array;
-  /** Transposes the first `rows` rows of matrix into transposed (cols × rows). */
-  transpose(rows: number): void;
-}
+/**
+ * transpose(src, dst, rows, cols): the rows × cols float32 matrix at byte
+ * offset src of `memory` (row-major) written transposed (cols × rows,
+ * row-major) at byte offset dst; the two must not overlap. Null when this
+ * runtime has no WebAssembly SIMD.
+ */
+export type Transpose = (src: number, dst: number, rows: number, cols: number) => void;
 
-/** A transposer for up to `maxRows` × `cols`, or null when this runtime has no WebAssembly SIMD. */
-export function createTransposer(maxRows: number, cols: number): Transposer | null {
+export function createTransposer(memory: WasmMemory): Transpose | null {
   const module = transposeModule();
   if (module === null || wasm === undefined) return null;
-  const size = maxRows * cols;
-  const bytes = 4 * size;
-  const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil((2 * bytes) / 65536)) });
   const instance = new wasm.Instance(module, { env: { memory } });
   const run = instance.exports.transpose as (src: number, dst: number, rows: number, cols: number, ss: number, ds: number) => void;
-  const matrix = new Float32Array(memory.buffer, 0, size);
-  const transposed = new Float32Array(memory.buffer, bytes, size);
-  return {
-    matrix,
-    transposed,
-    transpose(rows) {
-      const rows4 = rows - (rows % 4);
-      const cols4 = cols - (cols % 4);
-      run(0, bytes, rows4, cols4, 4 * cols, 4 * rows);
-      // The edges the 4 × 4 blocks leave: the last rows (all columns) and the last columns (all rows).
-      for (let r = rows4; r < rows; r++) for (let c = 0; c < cols; c++) transposed[c * rows + r] = matrix[r * cols + c] as number;
-      for (let c = cols4; c < cols; c++) for (let r = 0; r < rows4; r++) transposed[c * rows + r] = matrix[r * cols + c] as number;
-    },
+  return (src, dst, rows, cols) => {
+    const rows4 = rows - (rows % 4);
+    const cols4 = cols - (cols % 4);
+    run(src, dst, rows4, cols4, 4 * cols, 4 * rows);
+    if (rows4 === rows && cols4 === cols) return;
+    // The edges the 4 × 4 blocks leave: the last rows (all columns) and the last columns (all rows).
+    const from = new Float32Array(memory.buffer, src, rows * cols);
+    const to = new Float32Array(memory.buffer, dst, rows * cols);
+    for (let r = rows4; r < rows; r++) for (let c = 0; c < cols; c++) to[c * rows + r] = from[r * cols + c] as number;
+    for (let c = cols4; c < cols; c++) for (let r = 0; r < rows4; r++) to[c * rows + r] = from[r * cols + c] as number;
   };
 }
