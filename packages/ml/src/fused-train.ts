@@ -11,7 +11,9 @@
  * (bias and activation included) per layer forward; the predictions read back
  * and the loss gradient of sigmoid + clipped binary cross-entropy computed on
  * the host; per layer backward, transpose(A)·G for the kernel, a column sum for
- * the bias and G·Wᵀ for the layer below (plain products: see kernelGradient);
+ * the bias and G·Wᵀ for the layer below (plain products: see kernelGradient;
+ * for the first layer the caller may pass the batch's transpose, laid out on
+ * the host where the batch is gathered, instead of a backend transpose);
  * the gradients read back and the optimizer applied in one pass over the flat
  * parameter vector (model.getWeights() order) on the host.
  *
@@ -273,6 +275,8 @@ function adamOptimizer(lr: number, start: Float32Array, penalties: Penalties | n
 export class FusedTrainer {
   private readonly optimizer: FlatOptimizer;
   private readonly dz: Float32Array;
+  /** The step's gradient, read back from the backend (reused: no allocation per step). */
+  private readonly gradients: Float32Array;
 
   constructor(
     private readonly plan: FusedPlan,
@@ -292,23 +296,34 @@ export class FusedTrainer {
     }
     this.optimizer = flatOptimizer(training.optimizer, training.learningRate, global, penalties, tf.backend().epsilon());
     this.dz = new Float32Array(training.batchSize);
+    this.gradients = new Float32Array(plan.total);
   }
 
-  /**
-   * One step on the batch `x` (rows × inputs) with labels `y` (0 or 1, length rows).
-   * Writes the batch's predictions into `predictions` when given.
-   */
+  /** Copies t's values into this.gradients from `offset` on and returns that run. */
+  private read(t: tf.Tensor, offset: number): Float32Array {
+    const into = this.gradients.subarray(offset, offset + t.size);
+    const memory = wasmMemory(t);
+    into.set(memory ?? (t.dataSync() as Float32Array));
+    return into;
+  }
+
   /** The trained weights, flat, in model.getWeights() order. */
   get params(): Float32Array {
     return this.optimizer.params;
   }
 
-  step(x: tf.Tensor2D, y: Float32Array, predictions: Float32Array | null): void {
+  /**
+   * One step on the batch `x` (rows × inputs) with labels `y` (0 or 1, length rows).
+   * Writes the batch's predictions into `predictions` when given. `xt`, when
+   * given, is xᵀ (inputs × rows), laid out by the caller; otherwise the backend
+   * transposes x for the first layer's kernel gradient.
+   */
+  step(x: tf.Tensor2D, y: Float32Array, predictions: Float32Array | null, xt: tf.Tensor2D | null = null): void {
     const rows = x.shape[0];
     const { layers } = this.plan;
     const params = this.params;
     this.optimizer.begin();
-    const grads: { offset: number; values: Float32Array }[] = [];
+    const grads: Float32Array[] = []; // runs of this.gradients, in the flat vector's layout
     tf.tidy(() => {
       const kernels = layers.map((layer) => tf.tensor2d(params.subarray(layer.kernelOffset, layer.kernelOffset + layer.inputs * layer.units), [layer.inputs, layer.units]));
       const biases = layers.map((layer) => (layer.biasOffset < 0 ? undefined : tf.tensor1d(params.subarray(layer.biasOffset, layer.biasOffset + layer.units))));
@@ -339,8 +354,9 @@ export class FusedTrainer {
       for (let l = layers.length - 1; l >= 0; l--) {
         const layer = layers[l] as FusedLayer;
         const input = outputs[l] as tf.Tensor2D;
-        grads.push({ offset: layer.kernelOffset, values: kernelGradient(input, g).dataSync() as Float32Array });
-        if (layer.biasOffset >= 0) grads.push({ offset: layer.biasOffset, values: tf.sum(g, 0).dataSync() as Float32Array });
+        const kernelGrad = l === 0 && xt !== null ? tf.matMul(xt, g) : kernelGradient(input, g);
+        grads.push(this.read(kernelGrad, layer.kernelOffset));
+        if (layer.biasOffset >= 0) grads.push(this.read(tf.sum(g, 0), layer.biasOffset));
         if (l > 0) {
           const below = layers[l - 1] as FusedLayer;
           const dA = tf.matMul(g, transposed(kernels[l] as tf.Tensor2D)) as tf.Tensor2D;
@@ -349,8 +365,30 @@ export class FusedTrainer {
       }
     });
     // The mean over the batch is the optimizer's scale.
-    for (const { offset, values } of grads) this.optimizer.apply(offset, values, 1 / rows);
+    for (const values of grads) this.optimizer.apply(values.byteOffset / 4, values, 1 / rows);
   }
+}
+
+/** What wasmMemory reads of tfjs-wasm's backend (BackendWasm: its tensor table and heap). */
+interface WasmBackendMemory {
+  dataIdMap?: { get(dataId: object): { memoryOffset?: number | null } | undefined };
+  wasm?: { HEAPU8?: Uint8Array };
+}
+
+/**
+ * A float32 tensor's values as a view of tfjs-wasm's heap (valid until the
+ * next backend op), or null on another backend. dataSync on wasm copies the
+ * values into a new array (a slice of the heap): at genomic width a
+ * megabyte-sized allocation per gradient and step, which the garbage collector
+ * then pays for again.
+ */
+function wasmMemory(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== 'float32' || tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as WasmBackendMemory;
+  const offset = backend.dataIdMap?.get(t.dataId)?.memoryOffset;
+  const heap = backend.wasm?.HEAPU8;
+  if (typeof offset !== 'number' || heap === undefined || offset + 4 * t.size > heap.buffer.byteLength) return null;
+  return new Float32Array(heap.buffer, offset, t.size);
 }
 
 /** Keras' clip bounds as float32, as the backend compares them. */
