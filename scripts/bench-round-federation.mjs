@@ -4,6 +4,7 @@
 // 1 + R rounds started through the admin API, and the figures read back from the store
 // (GET /api/runs/:id), the coordinator's log lines, its /metrics and the sites' byte counts.
 import { fork, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,13 +56,45 @@ export async function runConfiguration(row, { track, progress, perProcess, cpuPr
   const fed = await startFederation(row, { rounds, track, progress, perProcess, cpuProf });
   const { coordinator, children, logs, api } = fed;
   coordinator.onRound = (round, seconds) => progress(`  round ${round}/${rounds}${round === 1 ? ' (warm-up)' : ''}: ${seconds.toFixed(3)} s`);
+  // CPU time of every process (all threads: /proc/<pid>/stat utime + stime) over the measured
+  // rounds: from the log line of round 2's train phase to the log line of the run's end.
+  let cpuFrom;
+  coordinator.onPhase = (round, phase) => {
+    if (round === 2 && phase === 'train' && cpuFrom === undefined) cpuFrom = cpuSample(coordinator, children);
+  };
   const run = await fed.startRun();
   await fed.untilComplete(row.deadlineS);
+  const cpuTo = cpuSample(coordinator, children);
   const detail = await api(`/api/runs/${run.id}`);
   const metrics = await api('/metrics');
   const reports = await Promise.all(children.map((c) => c.report()));
   await fed.stop();
-  return { rounds, detail, metrics, reports: reports.flatMap((r) => r.sites), stray: reports.reduce((n, r) => n + r.stray, 0), phases: coordinator.phases, backend: coordinator.backend, logs };
+  const cpu = cpuFrom && {
+    coordinatorMs: cpuTo.coordinator - cpuFrom.coordinator,
+    sitesMs: cpuTo.sites - cpuFrom.sites,
+    rounds: rounds - 1,
+  };
+  return { rounds, detail, metrics, reports: reports.flatMap((r) => r.sites), stray: reports.reduce((n, r) => n + r.stray, 0), phases: coordinator.phases, backend: coordinator.backend, logs, cpu };
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU milliseconds (user + system, every thread) a process has used so far, from /proc. */
+export function cpuMsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) in parentheses: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+function cpuSample(coordinator, children) {
+  return { coordinator: cpuMsOf(coordinator.pid), sites: children.reduce((sum, c) => sum + cpuMsOf(c.pid), 0) };
 }
 
 /**
@@ -175,7 +208,7 @@ function startCoordinator(coordDir, logs, track, cpuProf) {
   const child = spawn(process.execPath, args, { env: { ...process.env, COHORTFL_QUIET: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   track.child(child);
   const log = createWriteStream(join(logs, 'coordinator.log'));
-  const state = { phases: new Map(), backend: undefined, onRound: undefined };
+  const state = { phases: new Map(), backend: undefined, onRound: undefined, onPhase: undefined };
   let resolveUrl, rejectUrl, resolveDone, rejectDone;
   const listening = new Promise((res, rej) => ((resolveUrl = res), (rejectUrl = rej)));
   const runComplete = new Promise((res, rej) => ((resolveDone = res), (rejectDone = rej)));
@@ -202,7 +235,10 @@ function startCoordinator(coordDir, logs, track, cpuProf) {
       }
       const at = (round) => state.phases.get(round) ?? state.phases.set(round, {}).get(round);
       if (e.msg === 'TensorFlow.js backend ready') state.backend = e.backend;
-      else if (e.msg === 'phase started') at(e.round)[e.phase] = e.time;
+      else if (e.msg === 'phase started') {
+        at(e.round)[e.phase] = e.time;
+        state.onPhase?.(e.round, e.phase);
+      }
       else if (e.msg === 'round complete') {
         at(e.round).complete = e.time;
         state.onRound?.(e.round, (e.time - at(e.round).train) / 1000);

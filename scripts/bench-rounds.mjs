@@ -6,12 +6,15 @@
 // fsynced records, secure aggregation and DP. Nothing is hard-coded: every figure is read
 // back from the coordinator's store, log lines and /metrics, and the sites' sockets.
 //
-//   node scripts/bench-rounds.mjs [--per-process=5] [--only=id,id] [--cpu-prof=DIR] [--keep] [--json]
+//   node scripts/bench-rounds.mjs [--per-process=5] [--only=id,id] [--all] [--cpu-prof=DIR] [--keep] [--json]
 //
 // About 3 minutes on 2 cores. Flags take `=` (pnpm bench passes only arguments starting with -).
 // --per-process  site agents per child process (default 5: 10 sites in 2 processes, one per core;
-//                1 per process measures within noise of it, all 10 in one process is slower)
-// --only         a subset of rows by id (p2-100k, p10-100k, p50-100k, p10-1m, s10-100k, s10-1m, sdp10-1m)
+//                1 per process measures within noise of it, all 10 in one process is slower);
+//                p200-100k always runs 25 per process (8 processes)
+// --only         a subset of rows by id (p2-100k, p10-100k, p50-100k, p10-1m, s10-100k, s10-1m, sdp10-1m,
+//                and the rows run only when named or with --all: p200-100k, sdp10-100k)
+// --all          every row, the opt-in ones too
 // --cpu-prof     write V8 CPU profiles of the coordinator and every site process to DIR
 // --keep         keep each configuration's temp folder (data dirs, site state, logs) and print where
 import { cpus } from 'node:os';
@@ -43,11 +46,15 @@ const ROWS = [
   { id: 's10-100k', mode: SECURE, secure: true, sites: 10, params: K, rounds: 10, flower: [['in one process, SecAgg+ (5 shares, threshold 3)', 0.59, '—']] },
   { id: 's10-1m', mode: SECURE, secure: true, sites: 10, params: M, rounds: 5, flower: [['in one process, SecAgg+', 1.36, '—'], ['deployment engine over loopback, SecAgg+', 40.4, '2.0 × 4P']] },
   { id: 'sdp10-1m', mode: SECURE_DP, secure: true, dp: true, sites: 10, params: M, rounds: 5, flower: [['in one process, SecAgg+', 1.36, '—'], ['gRPC API, server-side DP (fixed clipping)', 0.36, '1.0 × 4P']] },
+  // Run only when named (--only) or with --all: 200 site agents take minutes to start on 2 cores.
+  { id: 'p200-100k', mode: PLAIN, sites: 200, params: K, rounds: 5, optIn: true, perProcess: 25, flower: [] },
+  { id: 'sdp10-100k', mode: SECURE_DP, secure: true, dp: true, sites: 10, params: K, rounds: 10, optIn: true, flower: [['in one process, SecAgg+ (5 shares, threshold 3)', 0.59, '—']] },
 ];
 const only = option('only')?.split(',');
 const unknown = only?.filter((id) => !ROWS.some((r) => r.id === id)) ?? [];
 if (unknown.length > 0) usage(`unknown row(s) ${unknown.join(', ')}; rows: ${ROWS.map((r) => r.id).join(', ')}`);
-const rows = ROWS.filter((r) => !only || only.includes(r.id));
+const all = args.includes('--all');
+const rows = ROWS.filter((r) => (only ? only.includes(r.id) : all || !r.optIn));
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -98,7 +105,11 @@ function figures(row, result) {
   });
   const updateBytes = Number(/^cohort_update_bytes_total (\S+)$/m.exec(metrics)?.[1]);
   const fourP = 4 * row.params;
+  const { cpu } = result;
   return {
+    // CPU milliseconds per measured round: the coordinator process, and one site (its processes' total over the sites).
+    coordinatorCpuMs: cpu ? cpu.coordinatorMs / cpu.rounds : NaN,
+    siteCpuMs: cpu ? cpu.sitesMs / row.sites / cpu.rounds : NaN,
     train,
     evaluate,
     round,
@@ -119,14 +130,14 @@ const results = [];
 let backend;
 for (const [i, row] of rows.entries()) {
   progress(`[${i + 1}/${rows.length}] ${row.mode}, ${row.sites} sites × ${fmtP(row.params)}: setting up`);
-  row.deadlineS = row.params >= M ? 240 : 120;
+  row.deadlineS = row.params >= M ? 240 : row.sites > 50 ? 600 : 120;
   try {
-    const result = await runConfiguration(row, { track, progress, perProcess, cpuProf });
+    const result = await runConfiguration(row, { track, progress, perProcess: row.perProcess ?? perProcess, cpuProf });
     backend ??= result.backend;
     const f = figures(row, result);
     results.push({ row, f });
     if (keep) progress(`[${i + 1}/${rows.length}] kept ${join(result.logs, '..')}`);
-    progress(`[${i + 1}/${rows.length}] train phase ${fmtS(f.train)} s, whole round ${fmtS(f.cycle)} s, ${fmtX(f.upAll)} up per site per round`);
+    progress(`[${i + 1}/${rows.length}] train phase ${fmtS(f.train)} s, whole round ${fmtS(f.cycle)} s, CPU ms per round: coordinator ${f.coordinatorCpuMs.toFixed(0)}, one site ${f.siteCpuMs.toFixed(0)}; per site per round ${fmtX(f.upAll)} up, ${fmtX(f.down)} down`);
   } catch (error) {
     if (book.interrupted) await new Promise(() => {}); // the signal handler is cleaning up and exits
     await fail(`${row.id} failed: ${error?.message ?? error}`);
@@ -149,13 +160,18 @@ console.log('seconds per round: median over R measured rounds after 1 warm-up (R
 console.log('  first round/start sent → global model updated (model out, update in, secure aggregation steps, aggregation):');
 console.log('  what Flower\'s fit rounds time. bytes up per site: everything a site writes to its socket per round');
 console.log('  (all phases: update or keys + shares + masked input + reveal, signatures, evaluation result, framing).\n');
-console.log('| CohortFL mode | sites | parameters | seconds per round | bytes up per site | Flower 1.23.0 mode | Flower s/round | Flower bytes up |');
-console.log('|---|---|---|---|---|---|---|---|');
+const flowerS = (row) => row.flower[0]?.[1];
+const ratio = (x, row) => (flowerS(row) === undefined ? '—' : `${(x / flowerS(row)).toFixed(1)}×`);
+const fmtMs = (ms) => (Number.isFinite(ms) ? ms.toFixed(ms >= 100 ? 0 : 1) : '—');
+console.log('| CohortFL mode | sites | parameters | train phase s | train / Flower | whole round s | whole round / Flower | coordinator CPU ms per round | one site CPU ms per round | up per site per round | down per site per round | Flower 1.23.0 mode | Flower s/round | Flower bytes up |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const { row, f } of results) {
-  const [first, ...rest] = row.flower;
-  console.log(`| ${row.mode} | ${row.sites} | ${fmtP(row.params)} | ${fmtS(f.train)} | ${fmtX(f.upAll)} | ${first[0]} | ${first[1]} | ${first[2]} |`);
-  for (const fl of rest) console.log(`| | | | | | ${fl[0]} | ${fl[1]} | ${fl[2]} |`);
+  const [first, ...rest] = row.flower.length > 0 ? row.flower : [['—', '—', '—']];
+  console.log(`| ${row.mode} | ${row.sites} | ${fmtP(row.params)} | ${fmtS(f.train)} | ${ratio(f.train, row)} | ${fmtS(f.cycle)} | ${ratio(f.cycle, row)} | ${fmtMs(f.coordinatorCpuMs)} | ${fmtMs(f.siteCpuMs)} | ${fmtX(f.upAll)} | ${fmtX(f.down)} | ${first[0]} | ${first[1]} | ${first[2]} |`);
+  for (const fl of rest) console.log(`| | | | | ${ratio(f.train, { flower: [fl] })} | | ${ratio(f.cycle, { flower: [fl] })} | | | | | ${fl[0]} | ${fl[1]} | ${fl[2]} |`);
 }
+console.log('\nCPU: user + system time of every thread of the process (/proc/<pid>/stat) over the measured rounds, per round; one site: the');
+console.log('site processes\' total divided by the number of sites. Ratios: CohortFL / Flower (below 1.0× is faster than Flower).');
 console.log('\nWhere the time and bytes go (medians; whole round = train + evaluate + checkpoint and audit writes, until the next round can start):\n');
 console.log('| CohortFL mode | sites | parameters | train phase s | evaluate phase s | round in store s | whole round s | up, train phase | up, update frame (coordinator metric) | down per site per round |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
@@ -174,6 +190,10 @@ const secure = results.filter((r) => r.row.secure);
 if (secure.length > 0) {
   const worst = Math.max(...secure.map((r) => r.f.upAll));
   aims.push(`bytes up per site with secure aggregation ≤ 1.05 × 4P (Flower: 2.0 ×): at most ${fmtX(worst)}, ${verdict(worst <= 1.05)}`);
+}
+if (results.length > 0) {
+  const worstDown = Math.max(...results.map((r) => r.f.down));
+  aims.push(`bytes down per site per whole round ≤ 1.05 × 4P (the model once): at most ${fmtX(worstDown)}, ${verdict(worstDown <= 1.05)}`);
 }
 if (aims.length > 0) console.log(`\nOur aims against Flower:\n${aims.map((a) => `- ${a}`).join('\n')}`);
 console.log('\nSecure aggregation: full graph (every site shares with every other), threshold the least that tolerates one colluding site (2t > n + 1), with the consistency step; site-level DP:');

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { TLSSocket } from 'node:tls';
 import type { Socket } from 'socket.io';
 import { CHANNEL_BINDING_BYTES, CHANNEL_BINDING_LABEL, createChallenge, decodePublicKey, NO_CHANNEL_BINDING, signCoordinatorProof, verifyChallenge } from '@cohortfl/identity';
-import { createEnvelope, type Envelope } from '@cohortfl/wire';
-import { refuse, sendEnvelope, type CoordinatorContext } from './context.js';
+import { createEnvelope, HeldModels, type Envelope } from '@cohortfl/wire';
+import { refuse, sendEnvelope, sendFrame, type CoordinatorContext } from './context.js';
 import { transportRefusals } from './refusal-ledger.js';
 import { refusalOf } from './refusals.js';
 import type { Session } from './session-registry.js';
@@ -20,7 +20,7 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 type Stage =
   | { name: 'hello' }
-  | { name: 'auth'; site: string; publicKey: Uint8Array; challenge: Uint8Array; siteNonce: Uint8Array; channelBinding: Uint8Array; proof: Uint8Array }
+  | { name: 'auth'; site: string; protocolVersion: string; publicKey: Uint8Array; challenge: Uint8Array; siteNonce: Uint8Array; channelBinding: Uint8Array; proof: Uint8Array }
   | { name: 'open'; session: Session };
 
 export function handleConnection(ctx: CoordinatorContext, socket: Socket): void {
@@ -86,7 +86,7 @@ function onHello(ctx: CoordinatorContext, socket: Socket, envelope: Envelope): S
   // The coordinator proves its key first, over the site's nonce and this very channel.
   const proof = signCoordinatorProof(ctx.identity.secretKey, { site, siteNonce, challenge, channelBinding: channel.value });
   sendEnvelope(ctx, socket, createEnvelope('challenge', { challenge, coordinatorPublicKey: ctx.publicKeyText, binding: channel.binding, proof }));
-  return { name: 'auth', site, publicKey: decodePublicKey(publicKey), challenge, siteNonce, channelBinding: channel.value, proof };
+  return { name: 'auth', site, protocolVersion: envelope.body.protocolVersion, publicKey: decodePublicKey(publicKey), challenge, siteNonce, channelBinding: channel.value, proof };
 }
 
 /**
@@ -138,7 +138,10 @@ function onAuth(ctx: CoordinatorContext, socket: Socket, stage: Extract<Stage, {
     ready: false,
     challenge: stage.challenge,
     statusSeq: 0,
+    protocolVersion: stage.protocolVersion,
+    models: new HeldModels<true>(),
     send: (env) => sendEnvelope(ctx, socket, env),
+    sendFrame: (bytes) => sendFrame(socket, bytes),
   };
   const older = ctx.sessions.add(session);
   if (older) {

@@ -43,6 +43,13 @@ export function sendEnvelope(ctx: CoordinatorContext, socket: Socket, envelope: 
   return true;
 }
 
+/** Emit a frame our codec already encoded (a broadcast encoded once for the cohort); false if the socket is gone. */
+export function sendFrame(socket: Socket, bytes: Uint8Array): boolean {
+  if (!socket.connected) return false;
+  socket.emit('msg', bytes);
+  return true;
+}
+
 function clip(message: string): string {
   return message.length <= LIMITS.MESSAGE_MAX ? message : `${message.slice(0, LIMITS.MESSAGE_MAX - 1)}…`;
 }

@@ -12,6 +12,7 @@ import { encodePublicKey, readKeyFile } from '@cohortfl/identity';
 import { initBackend } from '@cohortfl/ml';
 import { CohortError, createCodec, createMsgpackrParser } from '@cohortfl/wire';
 import { Admission } from './admission.js';
+import { flushAudit } from './audit/audit-log.js';
 import { createAdminAuth } from './admin-auth.js';
 import { ChangeFeed } from './change-feed.js';
 import type { ConfigLayer, CoordinatorConfig } from './config.js';
@@ -205,6 +206,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
         });
         // Every socket is closed, so no refusal comes after this: what is counted is written before the store closes.
         ctx.refusals.stop();
+        // Audit entries still queued for their group commit go in before the store closes.
+        flushAudit(store);
         store.close();
         removeServeFile(paths.serve, url);
         logger.info('stopped');

@@ -11,9 +11,12 @@ import {
   createCodec,
   createEnvelope,
   encodeBody,
+  hashWeights,
+  HeldModels,
   msgpackrParser,
   parseEnvelope,
   PROTOCOL_VERSION,
+  roundStartKey,
   type Envelope,
   type EvalResult,
   type RoundStart,
@@ -41,6 +44,12 @@ export class FakeSite {
   readonly socket: Socket;
   readonly identity: Identity;
   readonly inbox: Envelope[] = [];
+  /** Every frame received after decoding: its type and its size in bytes. */
+  readonly frames: { type: Envelope['type']; bytes: number }[] = [];
+  /** Models held for round/starts by reference (protocol 2.1), by the same rule as a real site. */
+  readonly models = new HeldModels<Float32Array>();
+  /** model/chunk messages received for a model this site already held (the coordinator should not send them). */
+  unneeded = 0;
   /** Envelopes this site sent in answer to round/start, in order. */
   readonly answers: Envelope[] = [];
   /** round/start messages whose coordinator signature verified / did not. */
@@ -59,7 +68,9 @@ export class FakeSite {
     this.identity = identity ?? generateIdentity();
     this.socket = io(url, { parser: msgpackrParser, transports: ['websocket'], reconnection: false, forceNew: true });
     this.socket.on('msg', (bytes: Uint8Array) => {
-      this.inbox.push(codec.decode(bytes));
+      const envelope = codec.decode(bytes);
+      this.frames.push({ type: envelope.type, bytes: bytes.byteLength });
+      this.inbox.push(envelope);
       this.notify();
     });
     this.socket.on('disconnect', () => {
@@ -144,8 +155,8 @@ export class FakeSite {
   }
 
   /** Handshake, then `status {ready: true}`, then answer every round with `behavior`. */
-  async join(coordinatorKey: Uint8Array, behavior: Behavior = {}): Promise<void> {
-    const welcome = await this.handshake();
+  async join(coordinatorKey: Uint8Array, behavior: Behavior = {}, options: { protocolVersion?: string } = {}): Promise<void> {
+    const welcome = await this.handshake(options);
     if (welcome.type !== 'welcome') throw new Error(`${this.name}: handshake refused: ${JSON.stringify(welcome.body)}`);
     this.answerRounds(coordinatorKey, behavior);
     this.status({ ready: true });
@@ -172,26 +183,38 @@ export class FakeSite {
           this.badStarts += 1;
           return;
         }
-        if (env.body.weightsChunks === undefined) this.onStart(env.body, env.body.weights, behavior);
+        const held = env.body.weightsHash === undefined ? undefined : this.models.get(env.body.weightsHash);
+        if (held) {
+          this.assembler = undefined;
+          this.onStart(env.body, held, behavior, env.body.weightsHash);
+        } else if (env.body.weightsChunks === undefined) this.onStart(env.body, env.body.weights, behavior);
         else {
           const expect = { taskHash: env.body.taskHash, round: env.body.round, attempt: env.body.attempt, hash: env.body.weightsHash!, total: env.body.weightsChunks };
           this.assembler = { start: env.body, chunks: new ChunkAssembler({ expect }) };
         }
+      } else if (env.type === 'model/chunk' && !this.assembler) {
+        this.unneeded += 1;
       } else if (env.type === 'model/chunk' && this.assembler) {
         const weights = this.assembler.chunks.accept(env.body);
-        if (weights) this.onStart(this.assembler.start, weights, behavior);
+        if (weights) {
+          const start = this.assembler.start;
+          this.assembler = undefined;
+          this.onStart(start, weights, behavior, start.weightsHash);
+        }
       }
     });
   }
 
-  private onStart(start: RoundStart, weights: Float32Array, behavior: Behavior): void {
+  private onStart(start: RoundStart, weights: Float32Array, behavior: Behavior, hash?: string): void {
     this.starts.push({ ...start, weights });
+    this.models.offer(roundStartKey(start), hash ?? hashWeights(weights), weights);
     // Answers are signed for the run the round/start names, as a real site signs them.
     const run = start.config['runId'];
     this.run = typeof run === 'number' || typeof run === 'string' ? run : undefined;
     if (behavior.before?.(start, this) === 'silent') return;
     const envelope = start.phase === 'train' ? this.updateFor(start, weights, behavior) : this.evalFor(start, behavior);
     this.send(envelope);
+    this.models.answered(roundStartKey(start));
     this.answers.push(envelope);
     behavior.after?.(start, envelope, this);
   }

@@ -1,61 +1,63 @@
 /**
- * The envelopes that announce one phase to one site: `round/start` signed with the
- * coordinator key, and, when the weights' bytes exceed `chunkBytes`, the start with
- * empty weights plus `weightsHash`/`weightsChunks` followed by `model/chunk` messages.
- * The signature and chunks are computed once per phase and shared by the cohort;
- * every envelope still gets its own fresh id.
+ * The frames that announce one phase to one site, encoded once per phase and shared by the
+ * cohort (the same bytes go to every site, so a model is packed once, not once per site):
+ * `round/start` with empty weights, `weightsHash` and `weightsChunks`, signed with the
+ * coordinator key once per phase (one body for the whole cohort, as evidence comparison
+ * expects of a broadcast), then the `model/chunk` messages carrying the weights, of at most
+ * `chunkBytes` bytes each. The chunks are left out for a site known to hold the model
+ * (held-models in @cohortfl/wire, protocol 2.1): the model goes down once per site, not once
+ * per phase. The start carries one envelope id for the whole cohort.
  */
 import { signEnvelope } from '@cohortfl/protocol';
-import { createEnvelope, splitIntoChunks, type Envelope, type RoundStart } from '@cohortfl/wire';
+import { createEnvelope, splitIntoChunks, type Codec, type RoundStart } from '@cohortfl/wire';
 
 interface Prepared {
   key: string;
-  body: RoundStart;
-  sig: Uint8Array;
+  hash: string;
+  start: Uint8Array;
   chunks: Uint8Array[];
-  hash: string | undefined;
 }
 
-export class RoundStartEnvelopes {
+export class RoundStartFrames {
   private prepared: Prepared | undefined;
 
   constructor(
     private readonly secretKey: Uint8Array,
     private readonly chunkBytes: number,
+    private readonly codec: Codec,
   ) {}
 
-  /** Everything to send to one cohort member for `message`, in order. */
-  for(message: RoundStart): Envelope[] {
+  /** SHA-256 (hex) of the weights `message` announces, computed once per phase. */
+  modelHash(message: RoundStart): string {
+    return this.prepare(message).hash;
+  }
+
+  /** Encoded frames to send to one cohort member, in order; `held`: the site holds the model, no chunks. */
+  for(message: RoundStart, held: boolean): Uint8Array[] {
     const p = this.prepare(message);
-    const start: Envelope = { ...createEnvelope('round/start', p.body), sig: p.sig };
-    const chunks: Envelope[] = p.chunks.map((data, index) =>
-      createEnvelope('model/chunk', {
-        taskHash: p.body.taskHash,
-        round: p.body.round,
-        attempt: p.body.attempt,
-        index,
-        total: p.chunks.length,
-        hash: p.hash!,
-        data,
-      }),
-    );
-    return [start, ...chunks];
+    return held ? [p.start] : [p.start, ...p.chunks];
   }
 
   private prepare(message: RoundStart): Prepared {
     const key = `${message.taskHash}:${message.round}:${message.attempt}:${message.phase}`;
     if (this.prepared?.key === key) return this.prepared;
-    let body = message;
-    let chunks: Uint8Array[] = [];
-    let hash: string | undefined;
-    if (message.weights.byteLength > this.chunkBytes) {
-      const split = splitIntoChunks(message.weights, this.chunkBytes);
-      chunks = split.chunks;
-      hash = split.hash;
-      body = { ...message, weights: new Float32Array(0), weightsHash: split.hash, weightsChunks: split.chunks.length };
-    }
-    const sig = signEnvelope(this.secretKey, createEnvelope('round/start', body)).sig!;
-    this.prepared = { key, body, sig, chunks, hash };
+    const split = splitIntoChunks(message.weights, this.chunkBytes);
+    const body: RoundStart = { ...message, weights: new Float32Array(0), weightsHash: split.hash, weightsChunks: split.chunks.length };
+    const start = this.codec.encode(signEnvelope(this.secretKey, createEnvelope('round/start', body)));
+    const chunks = split.chunks.map((data, index) =>
+      this.codec.encode(
+        createEnvelope('model/chunk', {
+          taskHash: message.taskHash,
+          round: message.round,
+          attempt: message.attempt,
+          index,
+          total: split.chunks.length,
+          hash: split.hash,
+          data,
+        }),
+      ),
+    );
+    this.prepared = { key, hash: split.hash, start, chunks };
     return this.prepared;
   }
 }

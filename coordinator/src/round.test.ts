@@ -112,6 +112,8 @@ describe('a run over real socket.io', () => {
       const starts = s.inbox.filter((e): e is Extract<Envelope, { type: 'round/start' }> => e.type === 'round/start');
       expect(starts).toHaveLength(6); // train + evaluate × 3
       expect(starts.every((e) => e.body.weights.length === 0 && e.body.weightsChunks === 2)).toBe(true); // 12 bytes in 8-byte chunks
+      // Each round after the first trains from the model the site evaluated: no chunks for it (protocol 2.1).
+      expect(s.inbox.filter((e) => e.type === 'model/chunk')).toHaveLength(2 * 4);
       expect(s.starts[0]!.weights).toEqual(start); // round 1 trains from the task's initial weights, reassembled
       expect(s.starts[2]!.weights).toEqual(s.starts[1]!.weights); // round 2 trains on what round 1 evaluated
     }

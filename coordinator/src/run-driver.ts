@@ -9,8 +9,20 @@ import { ReplayGuard, type Identity } from '@cohortfl/identity';
 import { isSignedType, signEnvelope, type CoordinatorAction, type CoordinatorRun, type RejectReason } from '@cohortfl/protocol';
 import type { Task } from '@cohortfl/sdk';
 import type { Strategy } from '@cohortfl/strategies';
-import { CohortError, createEnvelope, isCohortError, parseEnvelope, type Envelope, type Phase, type SiteMessage } from '@cohortfl/wire';
-import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
+import {
+  CohortError,
+  createCodec,
+  createEnvelope,
+  isCohortError,
+  MODEL_REFERENCE_VERSION,
+  parseEnvelope,
+  roundStartKey,
+  versionAtLeast,
+  type Envelope,
+  type Phase,
+  type SiteMessage,
+} from '@cohortfl/wire';
+import { AUDIT_KINDS, flushAudit, tryAppendAudit } from './audit/audit-log.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { CoordinatorConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -18,7 +30,7 @@ import type { Metrics } from './metrics.js';
 import { Deadline } from './deadline.js';
 import { setEvalGauges } from './eval-gauges.js';
 import { refusalOfReject } from './refusals.js';
-import { RoundStartEnvelopes } from './round-start.js';
+import { RoundStartFrames } from './round-start.js';
 import { markInterrupted, setupRun, taskOf, timeoutsMs, type RunSetup } from './run-setup.js';
 import type { SessionRegistry } from './session-registry.js';
 import type { RunRow, Store, TaskRow } from './store/index.js';
@@ -64,11 +76,12 @@ export class RunDriver {
   private readonly deadline: Deadline;
   private waitTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private readonly envelopes: RoundStartEnvelopes;
+  private readonly starts: RoundStartFrames;
   private readonly now: () => number;
 
   constructor(private readonly deps: RunDriverDeps) {
-    this.envelopes = new RoundStartEnvelopes(deps.identity.secretKey, deps.config.limits.chunkBytes);
+    const codec = createCodec({ maxMessageBytes: deps.config.limits.maxMessageBytes });
+    this.starts = new RoundStartFrames(deps.identity.secretKey, deps.config.limits.chunkBytes, codec);
     this.now = deps.now ?? Date.now;
     this.deadline = new Deadline(this.now, (now) => {
       if (this.active) this.dispatch(this.active.run.tick(now));
@@ -322,16 +335,27 @@ export class RunDriver {
         const session = this.deps.sessions.get(action.to);
         // The run id in the signed config scopes the sites' replay guards to this run, so a later
         // run of the same task (which starts again at round 1) is not refused as a replay.
-        let envelopes: Envelope[];
+        let sent: boolean;
         if (action.message.type === 'round/start') {
           const message = { ...action.message, config: { ...action.message.config, runId: a.row.id } };
-          envelopes = this.envelopes.for(message);
+          if (session === undefined) sent = false;
+          else {
+            // A site known to hold this model (it answered the round/start that announced it, in
+            // this session) gets the announcement without the chunks: the model goes down once per
+            // site, not once per phase. A site that left the last announcement unanswered may not
+            // have it any more (held-models.ts), so it gets the chunks.
+            const hash = this.starts.modelHash(message);
+            if (session.models.unanswered) session.models.forget();
+            const held = versionAtLeast(session.protocolVersion, MODEL_REFERENCE_VERSION) && session.models.has(hash);
+            session.models.offer(roundStartKey(message), hash, true);
+            sent = this.starts.for(message, held).every((frame) => session.sendFrame(frame));
+          }
         } else {
           // Secure aggregation steps: the roster and the unmask request are signed, relayed shares are boxes.
           const env = createEnvelope(action.message.type, action.message as never) as Envelope;
-          envelopes = [isSignedType(env.type) ? signEnvelope(this.deps.identity.secretKey, parseEnvelope(env), a.row.id) : env];
+          const signed = isSignedType(env.type) ? signEnvelope(this.deps.identity.secretKey, parseEnvelope(env), a.row.id) : env;
+          sent = session !== undefined && session.send(signed);
         }
-        const sent = session !== undefined && envelopes.every((env) => session.send(env));
         if (!sent) this.lost.add(action.to);
         return;
       }
@@ -358,6 +382,8 @@ export class RunDriver {
         this.endPhase(a);
         this.deadline.clear();
         const r = action.record;
+        // The round's accepted messages are in the audit log before the round is stored.
+        flushAudit(store);
         const saved = store.saveRound({ runId: a.row.id, ...r, trainMetrics: { ...r.trainMetrics, bytesReceived: a.bytes }, strategyState: a.strategy.state() });
         tryAppendAudit(store, this.deps.identity, logger, {
           at: saved.finishedAt,

@@ -6,7 +6,7 @@
  */
 import { auditDigestHex, decodePublicKey, statusContext, verifyPayload } from '@cohortfl/identity';
 import { signingContext, verifiedDigest } from '@cohortfl/protocol';
-import { checkUpdate, encodeBody, type Envelope, type SiteMessage, type SiteStatus } from '@cohortfl/wire';
+import { checkUpdate, roundStartKey, type Envelope, type SiteMessage, type SiteStatus } from '@cohortfl/wire';
 import { AUDIT_KINDS, tryAppendAudit } from './audit/audit-log.js';
 import { refuse, type CoordinatorContext } from './context.js';
 import { refusalOf, refusalOfReject, type Refusal } from './refusals.js';
@@ -24,8 +24,10 @@ export function handleSessionMessage(ctx: CoordinatorContext, session: Session, 
   if (!ctx.sessions.isCurrent(session)) return;
   const no = (reason: Refusal, message: string, close = false) => refuse(ctx, session.socket, session.site, reason, message, close);
   let envelope: Envelope;
+  // The body's bytes as received: what the site's signature covers, hashed as they are.
+  let received: Uint8Array;
   try {
-    envelope = ctx.codec.decode(data as Uint8Array);
+    ({ envelope, body: received } = ctx.codec.decodeReceived(data as Uint8Array));
   } catch (error) {
     no(refusalOf(error), (error as Error).message);
     return;
@@ -39,7 +41,7 @@ export function handleSessionMessage(ctx: CoordinatorContext, session: Session, 
       const signed =
         row !== undefined &&
         envelope.sig instanceof Uint8Array &&
-        verifyPayload(decodePublicKey(row.publicKey), statusContext(session.site, session.challenge, seq), encodeBody(envelope.body), envelope.sig);
+        verifyPayload(decodePublicKey(row.publicKey), statusContext(session.site, session.challenge, seq), received, envelope.sig);
       if (!signed) return no('bad_signature', 'status is not signed by the site for this session');
       if (seq <= session.statusSeq) return no('replayed', `status ${seq} is not newer than status ${session.statusSeq} of this session`);
       session.statusSeq = seq;
@@ -53,7 +55,7 @@ export function handleSessionMessage(ctx: CoordinatorContext, session: Session, 
     case 'secagg/masked':
       ctx.metrics.updateBytes.inc((data as Uint8Array).byteLength);
       ctx.driver.countUpdateBytes((data as Uint8Array).byteLength);
-      roundMessage(ctx, session, envelope, no);
+      roundMessage(ctx, session, envelope, received, no);
       return;
     case 'eval/result':
     case 'round/refuse':
@@ -61,7 +63,7 @@ export function handleSessionMessage(ctx: CoordinatorContext, session: Session, 
     case 'secagg/shares':
     case 'secagg/attest':
     case 'secagg/reveal':
-      roundMessage(ctx, session, envelope, no);
+      roundMessage(ctx, session, envelope, received, no);
       return;
     default:
       no('unexpected', `a site may not send ${envelope.type} in an open session`);
@@ -109,6 +111,7 @@ function roundMessage(
   ctx: CoordinatorContext,
   session: Session,
   envelope: RoundEnvelope,
+  received: Uint8Array,
   no: (reason: Refusal, message: string, close?: boolean) => void,
 ): void {
   const site = session.site;
@@ -120,7 +123,7 @@ function roundMessage(
   // Round messages are signed for a run: one from an earlier run of the task does not verify.
   const active = ctx.driver.current;
   const run = active?.row.id;
-  const digest = verifiedDigest(decodePublicKey(row.publicKey), envelope, run);
+  const digest = verifiedDigest(decodePublicKey(row.publicKey), envelope, run, received);
   if (!digest) {
     return no('bad_signature', `${envelope.type} signature does not verify with the enrolled key of '${site}' for the running run`);
   }
@@ -156,6 +159,11 @@ function roundMessage(
   const unfit = active.run.check(site, body as SiteMessage);
   if (unfit) return refused(refusalOfReject(unfit.reason), unfit.message);
   active.guard.accept(replay);
+  // The site's answer to a round/start: from now on it holds the model that start carried.
+  if (envelope.type === 'round/refuse') session.models.forget();
+  else if (envelope.type === 'update/submit' || envelope.type === 'secagg/keys' || envelope.type === 'eval/result') {
+    session.models.answered(roundStartKey({ taskHash: body.taskHash, round: body.round, attempt: body.attempt, phase: context.phase === 'evaluate' ? 'evaluate' : 'train' }));
+  }
   tryAppendAudit(ctx.store, ctx.identity, ctx.logger, {
     at: ctx.now(),
     kind: AUDIT_KINDS.MESSAGE_ACCEPTED,

@@ -3,7 +3,7 @@
  * older), each with the moment it opened and whether the site said it is ready.
  */
 import type { Socket } from 'socket.io';
-import type { Envelope } from '@cohortfl/wire';
+import type { Envelope, HeldModels } from '@cohortfl/wire';
 import type { ChangeFeed } from './change-feed.js';
 
 export interface Session {
@@ -17,8 +17,14 @@ export interface Session {
   challenge: Uint8Array;
   /** The last status sequence number accepted in this session (statuses must count up). */
   statusSeq: number;
+  /** The protocol version the site announced in its hello (`<major>.<minor>`). */
+  protocolVersion: string;
+  /** The models this site is known to hold in this session (by SHA-256), for round/starts by reference. */
+  models: HeldModels<true>;
   /** Sends one envelope; false when the connection is gone or the envelope cannot be encoded. */
   send(envelope: Envelope): boolean;
+  /** Sends a frame already encoded by the coordinator's codec; false when the connection is gone. */
+  sendFrame(bytes: Uint8Array): boolean;
 }
 
 export class SessionRegistry {

@@ -18,10 +18,11 @@ import { reasonOf } from './reasons.js';
 import { fitWireError } from './replies.js';
 import { RoundPipeline } from './round-pipeline.js';
 import { Session, type StatusBody } from './session.js';
-import { appendCoordinatorMessage, coordinatorRecordOf } from './coordinator-messages.js';
+import { appendCoordinatorMessage, coordinatorRecordOf, readCoordinatorMessages, type CoordinatorMessageRecord } from './coordinator-messages.js';
 import { appendSignedMessage, recordOf, runOf } from './signed-messages.js';
 import { SiteBudget } from './site-budget.js';
 import { StateStore } from './state-store.js';
+import { replayJournal } from './replay-journal.js';
 import { fileRevealedRounds } from './revealed-rounds.js';
 import { isApproved, TaskRegistry } from './task-registry.js';
 import { loadEvaluationGuard } from './evaluation-record.js';
@@ -71,6 +72,9 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
   await initBackend();
   const store = new StateStore(config.stateDir);
   const state = store.load();
+  // The guard's checkpoint plus its journal: every round/start recorded since (replay-journal.ts).
+  const journal = readJournal(config.stateDir);
+  if (replayJournal(state, journal) > 0) store.save(state);
   const metrics = createSiteMetrics({ privacy: config.privacy !== undefined });
   metrics.connected.set(0);
   let session: Session | undefined;
@@ -139,7 +143,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     send: (envelope, connection) => session?.send(envelope, connection),
     keepRecord: (envelope, start, digest, undelivered) =>
       appendSignedMessage(config.stateDir, { ...recordOf(envelope, runOf(start), Date.now(), digest), ...(undelivered ? { undelivered: true as const } : {}) }),
-    keepEvidence: (envelope, start) => appendCoordinatorMessage(config.stateDir, coordinatorRecordOf(envelope, config.site, runOf(start))),
+    keepEvidence: (envelope, start, bodyHash) => appendCoordinatorMessage(config.stateDir, coordinatorRecordOf(envelope, config.site, runOf(start), Date.now(), bodyHash)),
     reject,
     onReply: (reply, delivered) => {
       budget?.onReply(reply);
@@ -147,10 +151,10 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
     },
   });
 
-  const route = (envelope: Envelope, connection: number): void => {
+  const route = (envelope: Envelope, connection: number, body?: Uint8Array): void => {
     switch (envelope.type) {
       case 'round/start':
-        pipeline.onRoundStart(envelope, connection);
+        pipeline.onRoundStart(envelope, connection, body);
         return;
       case 'model/chunk':
         pipeline.onModelChunk(envelope, connection);
@@ -159,7 +163,7 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
       case 'secagg/relay':
       case 'secagg/survivors':
       case 'secagg/unmask':
-        pipeline.onSecureStep(envelope, connection);
+        pipeline.onSecureStep(envelope, connection, body);
         return;
       case 'task/manifest': {
         const { hash, json } = envelope.body;
@@ -241,8 +245,19 @@ export async function startSiteAgent(config: SiteConfig, options: SiteAgentOptio
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([pipeline.idle(), new Promise<void>((r) => (timer = setTimeout(r, STOP_GRACE_MS).unref()))]);
         clearTimeout(timer);
+        pipeline.checkpoint();
         await server?.close();
         logger.info('site agent stopped');
       })()),
   };
+}
+
+/** The recorded coordinator messages, or none when the site has not recorded any yet. */
+function readJournal(stateDir: string): CoordinatorMessageRecord[] {
+  try {
+    return readCoordinatorMessages(stateDir).records;
+  } catch (error) {
+    if (isCohortError(error) && error.code === 'NOT_FOUND') return [];
+    throw error;
+  }
 }

@@ -25,7 +25,8 @@ export function printAuditReport(file: string, site: string, report: AuditReport
     const checked = records
       ? `${siteEntries} ${siteEntries === 1 ? 'entry' : 'entries'} naming ${site} match its own records (${records.records.length} kept in ${records.path})`
       : `${site}'s own records not checked (--no-site-records)`;
-    io.out(`OK: ${n} ${n === 1 ? 'entry' : 'entries'}; chain and signatures verify; ${checked}`);
+    const signed = report.everySignature ? 'chain and every signature verify' : "chain verifies, anchored by the coordinator's signature on its last entry";
+    io.out(`OK: ${n} ${n === 1 ? 'entry' : 'entries'}; ${signed}; ${checked}`);
     // A log cut back to an earlier export ends at that export's own seal and verifies: its time tells.
     const seal = verdict.entries.at(-1);
     if (seal) io.out(`sealed by the coordinator's export at ${new Date(seal.at).toISOString()}; an older time means entries after it are missing`);

@@ -80,7 +80,7 @@ describe('cohort-site audit verify', () => {
     expect(r).toEqual({
       code: 0,
       out: [
-        `OK: 6 entries; chain and signatures verify; 2 entries naming northgate match its own records (2 kept in ${signedMessagesPath(join(folder.dir, 'state'))})`,
+        `OK: 6 entries; chain verifies, anchored by the coordinator's signature on its last entry; 2 entries naming northgate match its own records (2 kept in ${signedMessagesPath(join(folder.dir, 'state'))})`,
         `sealed by the coordinator's export at ${new Date(105).toISOString()}; an older time means entries after it are missing`,
       ],
       err: [],
@@ -142,7 +142,7 @@ describe('cohort-site audit verify', () => {
     // The records were signed at 1000 ms, the log sealed at 104 ms: newer than the export.
     const r = await verify(logFile('short.json', signedLog(coordinator.secretKey, (inputs) => inputs.pop())));
     expect(r.code).toBe(0);
-    expect(r.out[0]).toMatch(/^OK: 5 entries; chain and signatures verify; 1 entry naming northgate match/);
+    expect(r.out[0]).toMatch(/^OK: 5 entries; chain verifies, anchored by the coordinator's signature on its last entry; 1 entry naming northgate match/);
     expect(r.out[2]).toMatch(/^note: northgate signed run 1 eval\/result round 1 attempt 1 \(evaluate\) \(digest [0-9a-f]{16}…\) but the log has no entry for it: signed after this export was sealed/);
   });
 
@@ -189,11 +189,25 @@ describe('cohort-site audit verify', () => {
     expect(only).toEqual({
       code: 0,
       out: [
-        "OK: 6 entries; chain and signatures verify; northgate's own records not checked (--no-site-records)",
+        "OK: 6 entries; chain verifies, anchored by the coordinator's signature on its last entry; northgate's own records not checked (--no-site-records)",
         `sealed by the coordinator's export at ${new Date(105).toISOString()}; an older time means entries after it are missing`,
       ],
       err: [],
     });
+  });
+
+  it("checks every entry's coordinator signature with --every-signature; by default the last one vouches for the chain", async () => {
+    const path = logFile('stored-sig-damaged.json', signedLog(coordinator.secretKey), (entries) => {
+      const sig = Buffer.from(entries[1]!.sig, 'base64');
+      sig[7] ^= 0x40;
+      entries[1]!.sig = sig.toString('base64');
+    });
+    const anchored = await verify(path);
+    expect(anchored.code).toBe(0);
+    expect(anchored.out[0]).toMatch(/^OK: \d+ entries; chain verifies, anchored by the coordinator's signature on its last entry;/);
+    const every = await verify(path, folder.configPath, '--every-signature');
+    expect(every.code).toBe(6);
+    expect(every.err[0]).toMatch(/seq 2: the signature does not verify with the pinned coordinator key/);
   });
 
   it('refuses a log signed by a key other than the pinned one', async () => {

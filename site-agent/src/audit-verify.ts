@@ -16,6 +16,8 @@ import { auditRecords, readSignedMessages, type SignedMessages } from './signed-
 
 export interface AuditReport {
   verdict: AuditVerdict;
+  /** Whether every entry's coordinator signature was checked (else the chain's anchor, see VerifyAuditOptions.signatures). */
+  everySignature: boolean;
   /** `message.accepted` entries naming this site (each matched against its records when they were read). */
   siteEntries: number;
   /** The site's records and any damaged lines in them; absent when not checked. */
@@ -29,6 +31,8 @@ export interface VerifyAuditFileOptions {
   sitePublicKey?: Uint8Array;
   /** See VerifyAuditOptions.sealGraceMs (default AUDIT_SEAL_GRACE_MS). */
   sealGraceMs?: number;
+  /** Check the coordinator's signature on every entry (VerifyAuditOptions.signatures 'every'), not only the chain's anchor. */
+  everySignature?: boolean;
 }
 
 export function verifyAuditFile(
@@ -42,10 +46,11 @@ export function verifyAuditFile(
     coordinatorPublicKey: decodePublicKey(config.coordinator.publicKey),
     // The coordinator seals every export: a log without its seal was cut short.
     requireExportSeal: true,
+    signatures: options.everySignature ? 'every' : 'anchor',
     ...(options.sealGraceMs === undefined ? {} : { sealGraceMs: options.sealGraceMs }),
     ...(records ? { site: config.site, siteRecords: auditRecords(records.records), ...(options.sitePublicKey ? { sitePublicKey: options.sitePublicKey } : {}) } : {}),
   });
-  return { verdict, siteEntries: countSiteEntries(json, config.site), ...(records ? { records } : {}) };
+  return { verdict, everySignature: options.everySignature === true, siteEntries: countSiteEntries(json, config.site), ...(records ? { records } : {}) };
 }
 
 function readLog(path: string): unknown {

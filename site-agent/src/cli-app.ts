@@ -12,14 +12,15 @@
 import yargs from 'yargs';
 import { AUDIT_SEAL_GRACE_MS, readKeyFile } from '@cohortfl/identity';
 import { ERROR_CODES, exitCodeFor, installProcessGuard, isCohortError } from '@cohortfl/wire';
-import { startSiteAgent } from './agent.js';
 import { printAuditReport, printComparison } from './audit-report.js';
 import { verifyAuditFile } from './audit-verify.js';
-import { checkSite } from './check.js';
 import { compareEvidence, coordinatorKeyOf, evidenceBundle, ownEvidence, readEvidenceFile, writeEvidenceFile } from './evidence.js';
 import { loadSiteConfig } from './config.js';
 import { keygen } from './keygen.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
+// `run` and `check` import the agent, the protocol, training and data loading (most of a
+// second of module loading): they are imported when those commands run, so `keygen` and the
+// `audit` commands start without them.
 
 /** A usage error from yargs: thrown out of yargs so no command runs after it. */
 class UsageError extends Error {}
@@ -48,6 +49,7 @@ function untilSignal(): Promise<string> {
 async function run(configPath: string, level: LogLevel, io: CliIo): Promise<void> {
   const config = loadSiteConfig(configPath);
   const logger = createLogger(level, config.site);
+  const { startSiteAgent } = await import('./agent.js');
   const agent = await startSiteAgent(config, {
     logger,
     onEvent: (event) => {
@@ -88,6 +90,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           .option('task', { type: 'string', demandOption: true, describe: 'Task manifest (.json from @cohortfl/sdk buildManifest)' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' }),
       async (argv) => {
+        const { checkSite } = await import('./check.js');
         const report = await checkSite(argv.config, argv.task);
         if (argv.json) io.out(JSON.stringify(report, null, 2));
         else for (const line of report.lines) io.out(line);
@@ -116,6 +119,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
                 default: true,
                 describe: "Check the entries naming this site against <stateDir>/signed-messages.jsonl (--no-site-records: chain and signatures only)",
               })
+              .option('every-signature', {
+                type: 'boolean',
+                default: false,
+                describe: "Check the coordinator's signature on every entry, not only on the last one (which vouches for all of them through the hash chain)",
+              })
               .option('seal-grace', {
                 type: 'number',
                 default: AUDIT_SEAL_GRACE_MS / 1000,
@@ -127,7 +135,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             const sitePublicKey = readKeyFile(config.keyFile).publicKey;
             const grace = argv['seal-grace'];
             if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--seal-grace must be a number of seconds ≥ 0, got ${String(grace)}`);
-            const options = { siteRecords: argv['site-records'], sitePublicKey, sealGraceMs: Math.round(grace * 1000) };
+            const options = { siteRecords: argv['site-records'], sitePublicKey, sealGraceMs: Math.round(grace * 1000), everySignature: argv['every-signature'] };
             printAuditReport(argv.file, config.site, verifyAuditFile(argv.file, config, options), io);
           },
         )

@@ -32,7 +32,7 @@ export interface CoordinatorMessageRecord {
   attempt: number;
   /** The signing context the coordinator's signature is bound to. */
   context: SignContext;
-  /** Hex SHA-512 of the packed body (`encodeBody`): with the context, what the signature covers. */
+  /** Hex SHA-512 of the body's bytes (as received; `encodeBody` of the body): with the context, what the signature covers. */
   body: string;
   /** The coordinator's Ed25519 signature, base64. */
   sig: string;
@@ -82,7 +82,7 @@ export function isRecordedCoordinatorMessage(type: string): boolean {
  * The record of a coordinator-signed envelope received by `site`. The caller has verified the
  * signature; the record keeps what is needed to verify it again without the message.
  */
-export function coordinatorRecordOf(envelope: Envelope, site: string, run: number | string | null, at = Date.now()): CoordinatorMessageRecord {
+export function coordinatorRecordOf(envelope: Envelope, site: string, run: number | string | null, at = Date.now(), bodyHash?: Uint8Array): CoordinatorMessageRecord {
   if (!(envelope.sig instanceof Uint8Array)) throw new TypeError(`${envelope.type} carries no signature to record`);
   const context = signingContext(envelope, run);
   const body = envelope.body as unknown as Record<string, unknown>;
@@ -94,7 +94,8 @@ export function coordinatorRecordOf(envelope: Envelope, site: string, run: numbe
     round: context.round,
     attempt: context.attempt,
     context: { ...context },
-    body: Buffer.from(payloadHash(encodeBody(envelope.body))).toString('hex'),
+    // `bodyHash`: the SHA-512 the verifier already computed over the body's received bytes.
+    body: Buffer.from(bodyHash ?? payloadHash(encodeBody(envelope.body))).toString('hex'),
     sig: Buffer.from(envelope.sig).toString('base64'),
     facts: factsOf(body),
   };

@@ -6,8 +6,19 @@
  * policy is enforced first; rounds run one at a time, in arrival order.
  */
 import type { Logger } from 'pino';
-import { enforcePolicy, isSignedType, roundPrivacy, verifiedDigest, verifyEnvelope, type SitePolicy } from '@cohortfl/protocol';
-import { ChunkAssembler, CohortError, isCohortError, type Envelope, type EnvelopeOf, type RoundStart, type SiteMessage } from '@cohortfl/wire';
+import { enforcePolicy, isSignedType, roundPrivacy, verifiedSignature, type SitePolicy, type SiteRunner } from '@cohortfl/protocol';
+import {
+  ChunkAssembler,
+  CohortError,
+  hashWeights,
+  HeldModels,
+  isCohortError,
+  roundStartKey,
+  type Envelope,
+  type EnvelopeOf,
+  type RoundStart,
+  type SiteMessage,
+} from '@cohortfl/wire';
 import type { SiteMetrics } from './metrics.js';
 import { reasonOf } from './reasons.js';
 import { refusalFor, signedReply, signedReplyDigest } from './replies.js';
@@ -44,7 +55,7 @@ export interface RoundPipelineOptions {
    * Keeps the site's record of a coordinator-signed message (coordinator-messages.ts), durably,
    * before the site acts on it; throws when it cannot, and the site then refuses the round.
    */
-  keepEvidence(envelope: Envelope, start: RoundStart): void;
+  keepEvidence(envelope: Envelope, start: RoundStart, bodyHash?: Uint8Array): void;
   /** Counts, logs and answers a refused coordinator message. */
   reject(reason: string, error: CohortError, connection: number): void;
   onReply?(reply: SiteMessage, delivered: boolean): void;
@@ -59,6 +70,9 @@ export function replayScope(start: RoundStart): string {
   const run = start.config['runId'];
   return typeof run === 'string' || typeof run === 'number' ? `${start.taskHash}/${String(run)}` : start.taskHash;
 }
+
+/** Coordinates of noise pre-drawn per turn of the event loop (about 10 ms). */
+const NOISE_SLICE = 65_536;
 
 interface Pending {
   start: RoundStart;
@@ -76,6 +90,13 @@ export class RoundPipeline {
   private secureStart: RoundStart | undefined;
   /** Train start time of the latest round attempt, for the whole-round duration. */
   private trainStarted: { key: string; at: number } | undefined;
+  private preDrawing = false;
+  /**
+   * The models this site holds (held-models in @cohortfl/wire): a round/start may name one by
+   * its SHA-256 instead of carrying it again. Kept for the life of the process, across
+   * reconnections; the coordinator's view of it starts empty with every session.
+   */
+  readonly models = new HeldModels<Float32Array>();
 
   constructor(private readonly options: RoundPipelineOptions) {}
 
@@ -84,11 +105,12 @@ export class RoundPipeline {
     return this.queue;
   }
 
-  onRoundStart(envelope: EnvelopeOf<'round/start'>, connection: number): void {
+  /** `received`: the body's bytes as they arrived, which the signature covers (else the body is packed again). */
+  onRoundStart(envelope: EnvelopeOf<'round/start'>, connection: number, received?: Uint8Array): void {
     const { options } = this;
     const start = envelope.body;
-    const digest = verifiedDigest(options.coordinatorKey, envelope);
-    if (!digest) {
+    const verified = verifiedSignature(options.coordinatorKey, envelope, undefined, received);
+    if (!verified) {
       options.reject('bad_signature', new CohortError('SIGNATURE_INVALID', 'round/start signature does not verify against the pinned coordinator key'), connection);
       return;
     }
@@ -99,7 +121,7 @@ export class RoundPipeline {
       round: start.round,
       attempt: start.attempt,
       phase: start.phase,
-      digest,
+      digest: verified.digest,
     };
     const verdict = options.state.replay.check(check);
     if (!verdict.ok) {
@@ -108,16 +130,26 @@ export class RoundPipeline {
       this.answer(refusalFor(start, options.site, error.toWire()), start, receivedAt, connection);
       return;
     }
+    // The record of the announcement is the replay guard's journal (replay-journal.ts): once it
+    // is durable, a restart after a crash refuses this round/start again, so the guard accepts
+    // it only then, and state.json is not rewritten for every announcement.
+    if (!this.evidenceKept(envelope, start, receivedAt, connection, verified.bodyHash)) return;
     options.state.replay.accept(check);
     options.state.lastRound = { taskHash: start.taskHash, round: start.round, attempt: start.attempt, phase: start.phase, at: new Date().toISOString() };
-    this.persist();
-    if (!this.evidenceKept(envelope, start, receivedAt, connection)) return;
     if (this.pending) {
       options.logger.warn({ task: this.pending.start.taskHash, round: this.pending.start.round, reason: 'superseded' }, 'chunked model superseded by a newer round/start');
       this.pending = undefined;
     }
     this.discard = undefined;
     if (start.weightsChunks !== undefined && start.weightsHash !== undefined) {
+      const held = this.models.get(start.weightsHash);
+      if (held !== undefined) {
+        // This site holds the announced model (protocol 2.1: the coordinator sends no chunks then);
+        // chunks that come anyway (a coordinator that did not know) are dropped quietly.
+        this.discard = { taskHash: start.taskHash, round: start.round, attempt: start.attempt };
+        this.enqueue({ ...start, weights: held }, receivedAt, connection, start.weightsHash);
+        return;
+      }
       if (!this.worthAssembling(start)) {
         // The policy (or a missing manifest) refuses this round: answer now, without receiving the model.
         this.discard = { taskHash: start.taskHash, round: start.round, attempt: start.attempt };
@@ -155,7 +187,7 @@ export class RoundPipeline {
     }
     if (weights === undefined) return;
     this.pending = undefined;
-    this.enqueue({ ...pending.start, weights }, pending.receivedAt, pending.connection);
+    this.enqueue({ ...pending.start, weights }, pending.receivedAt, pending.connection, pending.start.weightsHash);
   }
 
   /**
@@ -164,13 +196,14 @@ export class RoundPipeline {
    * signature and is recorded before it is acted on; the runner itself checks that the step
    * belongs to its current secure round and refuses anything else.
    */
-  onSecureStep(envelope: EnvelopeOf<'secagg/roster' | 'secagg/relay' | 'secagg/survivors' | 'secagg/unmask'>, connection: number): void {
+  onSecureStep(envelope: EnvelopeOf<'secagg/roster' | 'secagg/relay' | 'secagg/survivors' | 'secagg/unmask'>, connection: number, received?: Uint8Array): void {
     const { options } = this;
     const body = envelope.body;
     const signed = isSignedType(envelope.type);
     // Bound to the run of the round/start this secure round follows.
     const run = this.secureStart ? runOf(this.secureStart) : null;
-    if (signed && !verifyEnvelope(options.coordinatorKey, envelope as Envelope, run)) {
+    const verified = signed ? verifiedSignature(options.coordinatorKey, envelope as Envelope, run, received) : undefined;
+    if (signed && !verified) {
       options.reject('bad_signature', new CohortError('SIGNATURE_INVALID', `${envelope.type} signature does not verify against the pinned coordinator key`), connection);
       return;
     }
@@ -180,27 +213,50 @@ export class RoundPipeline {
       return;
     }
     const receivedAt = performance.now();
-    if (signed && !this.evidenceKept(envelope as Envelope, start, receivedAt, connection)) {
+    if (signed && !this.evidenceKept(envelope as Envelope, start, receivedAt, connection, verified?.bodyHash)) {
       this.secureStart = undefined;
       return;
     }
     this.queue = this.queue
       .then(async () => {
-        const reply = await options.tasks.runnerFor(start.taskHash, replayScope(start)).handle(body);
+        const runner = options.tasks.runnerFor(start.taskHash, replayScope(start));
+        const reply = await runner.handle(body);
         if (reply.type === 'secagg/reveal' || reply.type === 'round/refuse') this.secureStart = undefined;
         this.answer(reply, start, receivedAt, connection);
+        // The round is over for this site: draw the next one's noise while it waits.
+        if (reply.type === 'secagg/reveal') this.preDrawNoise(runner);
       })
       .catch((error: unknown) => options.logger.error({ err: error, task: start.taskHash, round: start.round }, 'secure aggregation step failed'));
+  }
+
+  /**
+   * Pre-draws the next secure DP round's noise (SiteRunner.prepareNoise) in slices of
+   * NOISE_SLICE coordinates, one per turn of the event loop, so messages keep flowing.
+   */
+  private preDrawNoise(runner: SiteRunner): void {
+    if (this.preDrawing) return;
+    this.preDrawing = true;
+    const step = (): void => {
+      let done = true;
+      try {
+        done = runner.prepareNoise(NOISE_SLICE);
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'noise not drawn ahead; the next round draws its own');
+      }
+      if (done) this.preDrawing = false;
+      else setImmediate(step);
+    };
+    setImmediate(step);
   }
 
   /**
    * Records a coordinator-signed message before acting on it. When the record cannot be kept,
    * the site does not act: the message is refused and the round answered with a refusal.
    */
-  private evidenceKept(envelope: Envelope, start: RoundStart, receivedAt: number, connection: number): boolean {
+  private evidenceKept(envelope: Envelope, start: RoundStart, receivedAt: number, connection: number, bodyHash?: Uint8Array): boolean {
     const { options } = this;
     try {
-      options.keepEvidence(envelope, start);
+      options.keepEvidence(envelope, start, bodyHash);
       return true;
     } catch (error) {
       options.logger.error({ err: error, type: envelope.type, round: start.round }, 'coordinator message not recorded, so not acted on; refusing the round');
@@ -224,9 +280,11 @@ export class RoundPipeline {
     }
   }
 
-  private enqueue(start: RoundStart, receivedAt: number, connection: number): void {
+  /** `modelHash`: SHA-256 of `start.weights` when already known (chunked, by reference); else computed here. */
+  private enqueue(start: RoundStart, receivedAt: number, connection: number, modelHash?: string): void {
     this.queue = this.queue
       .then(async () => {
+        if (start.weights.length > 0) this.models.offer(roundStartKey(start), modelHash ?? hashWeights(start.weights), start.weights);
         const reply = await this.options.tasks.runnerFor(start.taskHash, replayScope(start)).handle(start);
         this.secureStart = reply.type === 'secagg/keys' ? start : undefined;
         this.answer(reply, start, receivedAt, connection);
@@ -276,6 +334,11 @@ export class RoundPipeline {
       }
     }
     const delivered = bytes !== undefined;
+    // The first answer to a round/start, other than a refusal: the site now holds its model,
+    // as the coordinator will count it once it accepts this answer.
+    if (delivered && (message.type === 'update/submit' || message.type === 'secagg/keys' || message.type === 'eval/result')) {
+      this.models.answered(roundStartKey(start));
+    }
     this.record(message, start, receivedAt, delivered, bytes ?? 0);
     options.onReply?.(message, delivered);
   }
@@ -303,7 +366,8 @@ export class RoundPipeline {
     else logger.info({ ...fields, ...('numExamples' in reply ? { numExamples: reply.numExamples } : {}), ...(bytes ? { bytes } : {}) }, `${reply.type} sent`);
   }
 
-  private persist(): void {
+  /** Writes the replay guard's checkpoint (state.json); the journal covers what came after it. */
+  checkpoint(): void {
     try {
       this.options.store.save(this.options.state);
     } catch (error) {

@@ -215,13 +215,21 @@ describe('site agent session', () => {
     const env = await fake.nextMessage(isReply('update/submit', 5), 'update for chunked round 5');
     expect((env.body as UpdateSubmit).update).toHaveLength(weights.length);
 
-    const tampered = chunks.map((c) => c.slice());
+    // Another model (this site holds round 5's, so it would not wait for chunks of that one).
+    const next = splitIntoChunks(weights.map((w) => w + 1), 8);
+    const tampered = next.chunks.map((c) => c.slice());
     tampered[0]![0] = tampered[0]![0]! ^ 0xff;
-    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 6, attempt: 1, phase: 'train', cohort, weights: new Float32Array(0), weightsHash: hash, weightsChunks: chunks.length }));
-    tampered.forEach((data, index) => fake.send(SITE, createEnvelope('model/chunk', { taskHash: tiny.hash, round: 6, attempt: 1, index, total: chunks.length, hash, data })));
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 6, attempt: 1, phase: 'train', cohort, weights: new Float32Array(0), weightsHash: next.hash, weightsChunks: next.chunks.length }));
+    tampered.forEach((data, index) => fake.send(SITE, createEnvelope('model/chunk', { taskHash: tiny.hash, round: 6, attempt: 1, index, total: next.chunks.length, hash: next.hash, data })));
     const refused = await fake.nextMessage(isReply('round/refuse', 6), 'refusal of a tampered model');
     expect((refused.body as RoundRefuse).error).toMatchObject({ code: 'MESSAGE_INVALID', message: 'model hash mismatch' });
     expect(await metric(agent.metrics, 'cohort_messages_rejected_total', { reason: 'hash' })).toBe(1);
+
+    // Round 5's model again, announced by its signed hash without chunks (protocol 2.1): the site
+    // answered round 5, so it holds that model and trains on it.
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 6, attempt: 2, phase: 'train', cohort, weights: new Float32Array(0), weightsHash: hash, weightsChunks: chunks.length }));
+    const held = await fake.nextMessage((e) => e.type === 'update/submit' && (e.body as UpdateSubmit).round === 6 && (e.body as UpdateSubmit).attempt === 2, 'update for round 6 attempt 2 from the held model');
+    expect((held.body as UpdateSubmit).update).toHaveLength(weights.length);
   });
 
   it('refuses a chunked round of an unapproved task before receiving its model, dropping the chunks quietly', async () => {
@@ -270,10 +278,11 @@ describe('site agent session', () => {
 
   it('keeps its replay history across an agent restart (state.json)', async () => {
     const statePath = join(folder.dir, 'state', 'state.json');
+    // Not rewritten for every round/start (its journal is the record of each): written at a clean stop.
+    await agent.stop();
     expect(existsSync(statePath)).toBe(true);
     const saved = JSON.parse(readFileSync(statePath, 'utf8'));
     expect(saved.lastRound).toMatchObject({ taskHash: tiny.hash, round: 7, attempt: 1, phase: 'train' });
-    await agent.stop();
     agent = await start();
     await fake.waitFor((e) => e.kind === 'authenticated' && fake.events.filter((x) => x.kind === 'authenticated').length === 2, 'second authentication');
     const from = fake.events.length;
@@ -358,5 +367,31 @@ describe('site agent session', () => {
     }
     // The run named in the signed round config is the record's run.
     expect(records.filter((r) => r.run === 'run-2').map((r) => r.type)).toEqual(['update/submit', 'round/refuse']);
+  });
+  it('refuses a replay after a crash: state.json behind, the round/start in its journal (coordinator-messages.jsonl)', async () => {
+    const statePath = join(folder.dir, 'state', 'state.json');
+    const before = readFileSync(statePath, 'utf8');
+    // This agent was restarted: it needs the manifest again.
+    fake.send(SITE, createEnvelope('task/manifest', { hash: tiny.hash, json: tiny.json }));
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 70, attempt: 1, phase: 'train', cohort, weights }));
+    await fake.nextMessage(isReply('update/submit', 70), 'update for round 70');
+    // Acting on round 70 rewrote no state.json: the record of the announcement made it durable.
+    expect(readFileSync(statePath, 'utf8')).toBe(before);
+    // A crash leaves state.json as it was before round 70 (the clean stop's checkpoint is undone).
+    const authenticated = () => fake.events.filter((x) => x.kind === 'authenticated').length;
+    const logins = authenticated();
+    await agent.stop();
+    writeFileSync(statePath, before);
+    agent = await start();
+    await fake.waitFor((e) => e.kind === 'authenticated' && authenticated() === logins + 1, 'authentication after the restart');
+    const from = fake.events.length;
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 70, attempt: 1, phase: 'train', cohort, weights }));
+    const refused = await fake.nextMessage(isReply('round/refuse', 70), 'refusal of round 70 after the crash', from);
+    expect((refused.body as RoundRefuse).error.code).toBe('REPLAYED');
+    // An older round is refused too (the guard's order came back from the journal), and the checkpoint caught up.
+    fake.send(SITE, fake.roundStart({ taskHash: tiny.hash, round: 69, attempt: 1, phase: 'train', cohort, weights }));
+    const older = await fake.nextMessage(isReply('round/refuse', 69), 'refusal of round 69', from);
+    expect((older.body as RoundRefuse).error.code).toBe('REPLAYED');
+    expect(JSON.parse(readFileSync(statePath, 'utf8')).lastRound).toMatchObject({ round: 70, phase: 'train' });
   });
 });

@@ -48,8 +48,8 @@ export interface SessionOptions {
   handshakeTimeoutMs?: number;
   onAuthenticated(info: { sessionId: string; connection: number }): void;
   onClosed(reason: string): void;
-  /** A decoded message received after welcome. */
-  onMessage(envelope: Envelope, connection: number): void;
+  /** A decoded message received after welcome, with its body's bytes as received (what a signature covers). */
+  onMessage(envelope: Envelope, connection: number, body: Uint8Array): void;
   /** A frame that failed to decode after welcome (the caller counts and answers it). */
   onUndecodable(error: unknown, connection: number): void;
   /** A handshake this site refused (counted by reason); the session closes and retries with backoff. */
@@ -225,15 +225,16 @@ export class Session {
 
   private onFrame(bytes: unknown): void {
     let envelope: Envelope;
+    let body: Uint8Array;
     try {
-      envelope = this.options.codec.decode(bytes as Uint8Array);
+      ({ envelope, body } = this.options.codec.decodeReceived(bytes as Uint8Array));
     } catch (error) {
       if (this.stage === 'open') this.options.onUndecodable(error, this.connection);
       else this.refuse('handshake_invalid', `undecodable frame during the handshake: ${(error as Error).message}`);
       return;
     }
     if (this.stage === 'open') {
-      this.options.onMessage(envelope, this.connection);
+      this.options.onMessage(envelope, this.connection, body);
       return;
     }
     this.handshake(envelope);

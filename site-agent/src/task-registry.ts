@@ -124,6 +124,7 @@ export class TaskRegistry {
       entry.runners.set(scope, runner);
       for (const old of entry.runners.keys()) {
         if (entry.runners.size <= MAX_RUNNERS_PER_TASK) break;
+        entry.runners.get(old)?.discardNoise();
         entry.runners.delete(old);
       }
     }

@@ -6,14 +6,17 @@
 import { io, type Socket } from 'socket.io-client';
 import { createChallenge, NO_CHANNEL_BINDING, signChallenge, signPayload, statusContext, type Identity } from '@cohortfl/identity';
 import { SiteRunner, signEnvelope, type Membership, type SiteWork } from '@cohortfl/protocol';
-import { createCodec, createEnvelope, encodeBody, msgpackrParser, parseEnvelope, PROTOCOL_VERSION, type CoordinatorMessage, type Envelope, type RoundStart, type SiteMessage } from '@cohortfl/wire';
+import { ChunkAssembler, createCodec, createEnvelope, encodeBody, msgpackrParser, parseEnvelope, type CoordinatorMessage, type Envelope, type RoundStart, type SiteMessage } from '@cohortfl/wire';
 import { encodePublicKey } from '@cohortfl/identity';
 
 export interface RogueOptions {
   url: string;
   site: string;
   identity: Identity;
-  /** Protocol version announced in hello (and in the envelope). */
+  /**
+   * Protocol version announced in hello (and in the envelope). Default 2.0: the coordinator
+   * then sends every model's chunks, which this site assembles (it keeps no models).
+   */
   version?: string;
 }
 
@@ -52,13 +55,27 @@ export class RogueSite {
       }
       this.received.push(env);
       if (env.type === 'error') this.errors.push(env.body as { code: string; message: string });
+      if (env.type === 'round/start' && env.body.weightsChunks !== undefined && env.body.weightsHash !== undefined) {
+        const b = env.body;
+        this.assembling = { start: b, assembler: new ChunkAssembler({ expect: { taskHash: b.taskHash, round: b.round, attempt: b.attempt, hash: b.weightsHash!, total: b.weightsChunks! } }) };
+      } else if (env.type === 'model/chunk' && this.assembling) {
+        const weights = this.assembling.assembler.accept(env.body);
+        if (weights) {
+          const start = this.assembling.start;
+          this.assembled.set(start, weights);
+          this.assembling = undefined;
+          for (const l of [...this.startListeners]) l({ ...start, weights });
+        }
+      } else if (env.type === 'round/start') {
+        for (const l of [...this.startListeners]) l(env.body);
+      }
       for (const l of [...this.listeners]) l(env);
     });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('handshake timed out')), 15_000);
       socket.on('connect_error', (e) => reject(e));
       socket.on('connect', () => {
-        const version = this.options.version ?? PROTOCOL_VERSION;
+        const version = this.options.version ?? '2.0';
         const hello = createEnvelope('hello', { site: this.options.site, protocolVersion: version, publicKey: encodePublicKey(this.options.identity.publicKey), nonce: this.nonce });
         this.sendUnchecked({ ...hello, v: version });
       });
@@ -87,18 +104,30 @@ export class RogueSite {
     });
   }
 
-  /** The next round/start of the given phase (already received or to come). */
+  private assembling: { start: RoundStart; assembler: ChunkAssembler } | undefined;
+  /** Weights of chunked round/starts, once all their chunks are in. */
+  private readonly assembled = new Map<RoundStart, Float32Array>();
+
+  /** The next round/start of the given phase (already received or to come), with its weights (chunks assembled). */
   nextRoundStart(phase: 'train' | 'evaluate', after = 0, timeoutMs = 30_000): Promise<RoundStart> {
-    const match = (e: Envelope) => e.type === 'round/start' && e.body.phase === phase && e.body.round > after;
-    const found = this.received.find(match);
-    if (found) return Promise.resolve(found.body as RoundStart);
+    const ready = (): RoundStart | undefined => {
+      const found = this.received.find((e) => e.type === 'round/start' && e.body.phase === phase && e.body.round > after);
+      if (!found) return undefined;
+      const start = found.body as RoundStart;
+      if (start.weightsChunks === undefined) return start;
+      const weights = this.assembled.get(start);
+      return weights && { ...start, weights };
+    };
+    const now = ready();
+    if (now) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${phase} round/start after round ${after}`)), timeoutMs);
-      const l = (e: Envelope) => {
-        if (match(e)) {
+      const l = () => {
+        const start = ready();
+        if (start) {
           clearTimeout(timer);
           this.listeners.splice(this.listeners.indexOf(l), 1);
-          resolve(e.body as RoundStart);
+          resolve(start);
         }
       };
       this.listeners.push(l);
@@ -114,6 +143,13 @@ export class RogueSite {
   evalResult(start: RoundStart): Envelope {
     const env = createEnvelope('eval/result', { type: 'eval/result', taskHash: start.taskHash, round: start.round, attempt: start.attempt, site: this.options.site, numExamples: 50, metrics: { auc: 0.5, loss: 0.69, accuracy: 0.5 } });
     return signEnvelope(this.options.identity.secretKey, env, runOfStart(start));
+  }
+
+  private readonly startListeners: ((start: RoundStart) => void)[] = [];
+
+  /** Call `fn` for every round/start received from now on, once its weights are in (chunks assembled). */
+  onRoundStart(fn: (start: RoundStart) => void): void {
+    this.startListeners.push(fn);
   }
 
   /** Call `fn` for every message received from now on. */
@@ -196,18 +232,22 @@ export class ScriptedSite {
     });
     let run: number | string | undefined;
     const stepOf: Record<string, string> = { 'secagg/roster': 'shares', 'secagg/relay': 'masked', 'secagg/survivors': 'attest', 'secagg/unmask': 'reveal' };
-    this.rogue.onMessage(async (env) => {
-      if (env.type !== 'round/start' && !env.type.startsWith('secagg/')) return;
-      const step = env.type === 'round/start' ? (env.body.phase === 'train' ? 'keys' : 'evaluate') : stepOf[env.type];
+    const handle = async (body: CoordinatorMessage) => {
+      const step = body.type === 'round/start' ? (body.phase === 'train' ? 'keys' : 'evaluate') : stepOf[body.type];
       if (step === options.dieAt) {
         this.rogue.close();
         return;
       }
-      if (env.type === 'round/start') run = runOfStart(env.body);
-      const reply = await this.runner.handle(env.body as CoordinatorMessage);
+      if (body.type === 'round/start') run = runOfStart(body);
+      const reply = await this.runner.handle(body);
       for (const message of options.replies?.(reply) ?? [reply]) {
         if (this.rogue.connected) this.rogue.send(signEnvelope(options.identity.secretKey, parseEnvelope(createEnvelope(message.type, message as never)), run));
       }
+    };
+    // A round/start once its model is in (the chunks assembled); the secure steps as they come.
+    this.rogue.onRoundStart((start) => void handle(start));
+    this.rogue.onMessage((env) => {
+      if (env.type.startsWith('secagg/')) void handle(env.body as CoordinatorMessage);
     });
   }
 }

@@ -26,7 +26,7 @@ const toEntry = (r: AuditRecord): AuditEntry => ({
   sig: r.sig,
 });
 
-export function auditOps(db: Database.Database): Pick<Store, 'appendAuditEntry' | 'listAudit'> {
+export function auditOps(db: Database.Database): Pick<Store, 'appendAuditEntry' | 'appendAuditEntries' | 'listAudit'> {
   const head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
   const insert = db.prepare<[number, number, string, string | null, string, string, string, string]>(
     'INSERT INTO audit (seq, at, kind, site, data_json, prev_hash, hash, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -39,8 +39,24 @@ export function auditOps(db: Database.Database): Pick<Store, 'appendAuditEntry' 
     insert.run(entry.seq, entry.at, entry.kind, entry.site, JSON.stringify(entry.data), entry.prevHash, entry.hash, entry.sig);
     return entry;
   });
+  // Several entries at the head of the chain, in order, in one transaction: one commit (one fsync) for all.
+  const appendMany = db.transaction((builds: readonly ((seq: number, prevHash: string) => AuditEntry)[]): AuditEntry[] => {
+    const last = head.get();
+    let seq = last?.seq ?? 0;
+    let prevHash = last?.hash ?? AUDIT_GENESIS_HASH;
+    const out: AuditEntry[] = [];
+    for (const build of builds) {
+      const entry = build(seq + 1, prevHash);
+      insert.run(entry.seq, entry.at, entry.kind, entry.site, JSON.stringify(entry.data), entry.prevHash, entry.hash, entry.sig);
+      seq = entry.seq;
+      prevHash = entry.hash;
+      out.push(entry);
+    }
+    return out;
+  });
   return {
     appendAuditEntry: (build) => append.immediate(build),
+    appendAuditEntries: (builds) => appendMany.immediate(builds),
     listAudit: () => all.all().map(toEntry),
   };
 }

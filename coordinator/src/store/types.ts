@@ -247,6 +247,8 @@ export interface Store {
 
   /** Append at the head of the audit chain; `build` gets the next seq and the head's hash, inside the transaction. */
   appendAuditEntry(build: (seq: number, prevHash: string) => AuditEntry): AuditEntry;
+  /** Appends entries in order in one transaction (one commit); each build gets the seq and hash of the one before. */
+  appendAuditEntries(builds: readonly ((seq: number, prevHash: string) => AuditEntry)[]): AuditEntry[];
   listAudit(): AuditEntry[];
 
   getMeta(key: string): string | undefined;

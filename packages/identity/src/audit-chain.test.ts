@@ -91,6 +91,53 @@ describe('audit chain', () => {
     expect(problems[0]).toBe('seq 1: the signature does not verify with the pinned coordinator key');
   });
 
+  describe('anchored signature checks', () => {
+    const flipSig = (e: AuditEntry) => {
+      const sig = Buffer.from(e.sig, 'base64');
+      sig[0] ^= 1;
+      e.sig = sig.toString('base64');
+    };
+
+    it('an intact chain is vouched for by its last signature: an earlier sig field, which no hash covers, is checked only with signatures: every', () => {
+      const log = copy(chain());
+      flipSig(log.entries[1]!);
+      expect(verify(log).ok).toBe(true);
+      expect(problemsOf(log, { signatures: 'every' })).toEqual(['seq 2: the signature does not verify with the pinned coordinator key']);
+    });
+
+    it('a bad last signature makes every signature checked, naming each bad one', () => {
+      const log = copy(chain());
+      flipSig(log.entries[1]!);
+      flipSig(log.entries[4]!);
+      expect(problemsOf(log)).toEqual([
+        'seq 2: the signature does not verify with the pinned coordinator key',
+        'seq 5: the signature does not verify with the pinned coordinator key',
+      ]);
+    });
+
+    it('a broken chain makes every signature checked', () => {
+      const log = copy(chain());
+      flipSig(log.entries[0]!);
+      (log.entries[2]!.data as { rounds: number }).rounds = 3;
+      expect(problemsOf(log)).toEqual([
+        'seq 1: the signature does not verify with the pinned coordinator key',
+        "seq 3: hash mismatch; the entry's content was changed after it was logged",
+      ]);
+    });
+
+    it('content changed under a re-computed chain fails at the anchor: the intruder cannot sign the last hash', () => {
+      const log = copy(chain());
+      (log.entries[1]!.data as { name: string }).name = 'cae';
+      // Re-hash every entry from the changed one on, as an intruder without the key would have to.
+      for (let i = 1; i < log.entries.length; i++) {
+        const e = log.entries[i]!;
+        e.prevHash = log.entries[i - 1]!.hash;
+        e.hash = auditEntryHash(e);
+      }
+      expect(problemsOf(log)).toEqual(['seq 2', 'seq 3', 'seq 4', 'seq 5'].map((at) => `${at}: the signature does not verify with the pinned coordinator key`));
+    });
+  });
+
   it('detects a log that names another coordinator key', () => {
     const log = { ...copy(chain()), coordinatorPublicKey: encodePublicKey(intruder.publicKey) };
     expect(problemsOf(log)[0]).toMatch(/not the pinned ed25519:/);

@@ -93,6 +93,17 @@ export interface VerifyAuditOptions {
   requireExportSeal?: boolean;
   /** Overrides AUDIT_SEAL_GRACE_MS (milliseconds, ≥ 0). */
   sealGraceMs?: number;
+  /**
+   * Which coordinator signatures to check. 'anchor' (the default): when every entry is well
+   * formed, in sequence, chained to the one before and hashes to its `hash`, only the last
+   * entry's signature is checked: its hash covers the previous entry's hash, and so on back to
+   * the genesis hash, so that one signature vouches for the content of every entry (as long as
+   * SHA-256 resists second preimages). An earlier entry's `sig` field, which no hash covers, is
+   * then not looked at. When the chain is broken anywhere, or the last signature does not verify,
+   * every signature is checked so that each bad entry is named. 'every': always every signature
+   * (one Ed25519 verification per entry; for a log whose stored signatures are themselves in doubt).
+   */
+  signatures?: 'anchor' | 'every';
 }
 
 /**
@@ -171,18 +182,13 @@ function verifyUnsafe(json: unknown, options: VerifyAuditOptions): AuditVerdict 
   }
   if (!Array.isArray(log['entries'])) return { ok: false, problems: [...problems, 'entries is not an array'] };
   const entries = log['entries'] as unknown[];
-  let prev: AuditEntry | undefined;
-  entries.forEach((raw, i) => {
-    const shape = shapeProblem(raw, i);
-    if (shape) {
-      problems.push(shape);
-      prev = undefined;
-      return;
-    }
-    const e = raw as AuditEntry;
-    problems.push(...entryProblems(e, prev, i === 0, options));
-    prev = e;
-  });
+  // First the chain alone; then either the anchor's signature or, if anything is wrong, every one.
+  let chain = chainProblems(entries, false, options);
+  const last = entries.at(-1) as AuditEntry | undefined;
+  if (options.signatures === 'every' || chain.length > 0 || last === undefined || !coordinatorSigned(last, options)) {
+    chain = chainProblems(entries, true, options);
+  }
+  problems.push(...chain);
   if (options.requireExportSeal) problems.push(...sealProblems(entries));
   let notes: string[] | undefined;
   if (options.site !== undefined && options.siteRecords) {
@@ -194,7 +200,32 @@ function verifyUnsafe(json: unknown, options: VerifyAuditOptions): AuditVerdict 
   return problems.length === 0 ? { ok: true, entries: entries as AuditEntry[], ...extra } : { ok: false, problems, ...extra };
 }
 
-function entryProblems(e: AuditEntry, prev: AuditEntry | undefined, first: boolean, options: VerifyAuditOptions): string[] {
+/** Shape, sequence, chain and hash problems of every entry, and with `signatures` each one's signature. */
+function chainProblems(entries: unknown[], signatures: boolean, options: VerifyAuditOptions): string[] {
+  const problems: string[] = [];
+  let prev: AuditEntry | undefined;
+  entries.forEach((raw, i) => {
+    const shape = shapeProblem(raw, i);
+    if (shape) {
+      problems.push(shape);
+      prev = undefined;
+      return;
+    }
+    const e = raw as AuditEntry;
+    problems.push(...entryProblems(e, prev, i === 0, signatures, options));
+    prev = e;
+  });
+  return problems;
+}
+
+/** Whether the entry's `sig` is the pinned coordinator's signature over its `hash` (not over its content: see entryProblems). */
+function coordinatorSigned(e: AuditEntry, options: VerifyAuditOptions): boolean {
+  const sig = decodeBase64Strict(e.sig);
+  const hash = decodeHexStrict(e.hash);
+  return sig !== undefined && hash !== undefined && verifyPayload(options.coordinatorPublicKey, auditContext(e.seq), hash, sig);
+}
+
+function entryProblems(e: AuditEntry, prev: AuditEntry | undefined, first: boolean, signatures: boolean, options: VerifyAuditOptions): string[] {
   const out: string[] = [];
   const at = `seq ${e.seq}`;
   const expectedSeq = first ? 1 : prev ? prev.seq + 1 : undefined;
@@ -208,10 +239,7 @@ function entryProblems(e: AuditEntry, prev: AuditEntry | undefined, first: boole
   if (first && e.prevHash !== AUDIT_GENESIS_HASH) out.push(`${at}: the first entry's prevHash is not the genesis hash (entries before it were deleted)`);
   if (!first && prev && e.prevHash !== prev.hash) out.push(`${at}: prevHash does not match the hash of the entry before it (seq ${prev.seq}); the chain is broken`);
   if (auditEntryHash(e) !== e.hash) out.push(`${at}: hash mismatch; the entry's content was changed after it was logged`);
-  const sig = decodeBase64Strict(e.sig);
-  if (!sig || !verifyPayload(options.coordinatorPublicKey, auditContext(e.seq), decodeHexStrict(e.hash)!, sig)) {
-    out.push(`${at}: the signature does not verify with the pinned coordinator key`);
-  }
+  if (signatures && !coordinatorSigned(e, options)) out.push(`${at}: the signature does not verify with the pinned coordinator key`);
   return out;
 }
 
@@ -242,6 +270,9 @@ function loggedMessage(data: unknown): LoggedMessage | undefined {
 const describeMessage = (m: Omit<LoggedMessage, 'digest' | 'sig'>): string =>
   `run ${m.run === null ? '(none)' : String(m.run)} ${m.type} round ${m.round} attempt ${m.attempt}${m.phase === undefined ? '' : ` (${m.phase})`}`;
 
+/** What sameMessage compares besides the phase; run 1 and run '1' stay apart. */
+const messageKey = (m: Pick<LoggedMessage, 'run' | 'type' | 'round' | 'attempt'>): string => JSON.stringify([m.run, m.type, m.round, m.attempt]);
+
 const sameMessage = (r: SiteAuditRecord, m: LoggedMessage): boolean =>
   r.run === m.run && r.type === m.type && r.round === m.round && r.attempt === m.attempt && (r.phase === undefined || m.phase === undefined || r.phase === m.phase);
 
@@ -262,6 +293,15 @@ function matchSiteRecords(entries: unknown[], site: string, records: readonly Si
   const messages = records.filter((r) => r.undelivered !== true);
   const undelivered = new Set(records.filter((r) => r.undelivered === true).map((r) => r.digest));
   const refused = new Map<string, string>();
+  // The site's records by (run, type, round, attempt), in their order: one lookup per entry
+  // instead of a scan of every record (quadratic in the length of a long run).
+  const byMessage = new Map<string, SiteAuditRecord[]>();
+  for (const r of messages) {
+    const key = messageKey(r);
+    const bucket = byMessage.get(key);
+    if (bucket === undefined) byMessage.set(key, [r]);
+    else bucket.push(r);
+  }
   for (const raw of entries) {
     if (typeof raw !== 'object' || raw === null) continue;
     const e = raw as Partial<AuditEntry>;
@@ -281,7 +321,7 @@ function matchSiteRecords(entries: unknown[], site: string, records: readonly Si
     if (sitePublicKey && logged.sig !== undefined && !siteSignatureVerifies(sitePublicKey, logged)) {
       problems.push(`${at}: ${describeMessage(logged)} of ${site}: the logged site signature does not verify over the logged digest with ${site}'s key`);
     }
-    const candidates = messages.filter((r) => sameMessage(r, logged));
+    const candidates = (byMessage.get(messageKey(logged)) ?? []).filter((r) => sameMessage(r, logged));
     const mine = candidates.find((r) => r.digest === logged.digest && !matched.has(r)) ?? candidates.find((r) => r.digest === logged.digest);
     if (mine && matched.has(mine)) {
       // The replay guard accepts a message once: a second acceptance is an invented entry.

@@ -4,6 +4,8 @@ export { writeKeyFile, readKeyFile, KEY_FILE_FORMAT } from './key-file.js';
 export type { WriteKeyFileOptions } from './key-file.js';
 export { SIGN_DOMAINS, SIGNATURE_TAG, payloadHash, signingDigest, signingDigestFromPayloadHash } from './sign-context.js';
 export type { SignContext, SignDomain, SigningDigest } from './sign-context.js';
+export { ed25519Implementation, setEd25519Implementation } from './ed25519.js';
+export type { Ed25519Name } from './ed25519.js';
 export { signDigest, signPayload, verifyDigest, verifyPayload } from './signature.js';
 export {
   CHANNEL_BINDING_BYTES,

@@ -1,6 +1,6 @@
-import nacl from 'tweetnacl';
 import { CohortError } from '@cohortfl/wire';
 import { bytesEqual, isBytes } from './bytes.js';
+import { ed25519 } from './ed25519.js';
 import type { Identity } from './keys.js';
 
 /**
@@ -13,7 +13,7 @@ export function checkIdentity(identity: Identity, what: string): void {
     throw new CohortError('CONFIG_INVALID', `${what}: expected a 32-byte public key and a 64-byte secret key`);
   }
   const embedded = identity.secretKey.subarray(32, 64);
-  const derived = nacl.sign.keyPair.fromSeed(identity.secretKey.subarray(0, 32)).publicKey;
+  const derived = ed25519().publicKeyOf(identity.secretKey.subarray(0, 32));
   if (!bytesEqual(embedded, identity.publicKey) || !bytesEqual(derived, identity.publicKey)) {
     throw new CohortError('CONFIG_INVALID', `${what}: the secret key does not belong to the public key`);
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import nacl from 'tweetnacl';
 import { CohortError } from '@cohortfl/wire';
 import { decodeBase64UrlStrict, encodeBase64Url, isBytes } from './bytes.js';
+import { ed25519, generateSecretKey } from './ed25519.js';
 
 /** An Ed25519 key pair; the secret key is tweetnacl's 64 bytes (seed || public key). */
 export interface Identity {
@@ -16,10 +16,9 @@ export const PUBLIC_KEY_PREFIX = 'ed25519:';
 
 const KEY_SHAPE = `a public key looks like '${PUBLIC_KEY_PREFIX}' followed by 43 base64url characters (A-Z a-z 0-9 - _), the 32-byte Ed25519 key without padding`;
 
-/** A fresh key pair from tweetnacl's CSPRNG (node:crypto randomBytes under Node). */
+/** A fresh key pair: a 32-byte seed from node:crypto's CSPRNG, its public key from the Ed25519 implementation in use. */
 export function generateIdentity(): Identity {
-  const pair = nacl.sign.keyPair();
-  return { publicKey: pair.publicKey, secretKey: pair.secretKey };
+  return generateSecretKey();
 }
 
 /** The key pair for a 32-byte seed: for deterministic simulations and test vectors only. */
@@ -27,8 +26,11 @@ export function identityFromSeed(seed: Uint8Array): Identity {
   if (!isBytes(seed, SEED_BYTES)) {
     throw new CohortError('CONFIG_INVALID', `an Ed25519 seed must be ${SEED_BYTES} bytes`);
   }
-  const pair = nacl.sign.keyPair.fromSeed(seed);
-  return { publicKey: pair.publicKey, secretKey: pair.secretKey };
+  const publicKey = ed25519().publicKeyOf(seed);
+  const secretKey = new Uint8Array(SECRET_KEY_BYTES);
+  secretKey.set(seed, 0);
+  secretKey.set(publicKey, SEED_BYTES);
+  return { publicKey, secretKey };
 }
 
 export function encodePublicKey(publicKey: Uint8Array): string {

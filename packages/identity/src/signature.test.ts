@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import nacl from 'tweetnacl';
 import { isCohortError } from '@cohortfl/wire';
+import { setEd25519Implementation } from './ed25519.js';
 import { identityFromSeed } from './keys.js';
 import { SIGN_DOMAINS, signingDigest, signingPreimage } from './sign-context.js';
 import type { SignContext } from './sign-context.js';
@@ -94,8 +95,14 @@ describe('signing digest', () => {
   });
 });
 
-describe('signatures', () => {
-  const signature = signPayload(signer.secretKey, context, payload);
+// Every case runs on both Ed25519 implementations (node:crypto and tweetnacl).
+describe.each(['node', 'tweetnacl'] as const)('signatures (%s)', (implementation) => {
+  let signature: Uint8Array;
+  beforeAll(() => {
+    setEd25519Implementation(implementation);
+    signature = signPayload(signer.secretKey, context, payload);
+  });
+  afterAll(() => setEd25519Implementation('auto'));
 
   it('matches a fixed regression vector', () => {
     // Regression vector, computed once with this code from seed 0..31 and pasted here; it was
@@ -114,6 +121,8 @@ describe('signatures', () => {
     const rfc = identityFromSeed(fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60'));
     expect(hex(rfc.publicKey)).toBe('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
     const rfcSignature = nacl.sign.detached(new Uint8Array(0), rfc.secretKey);
+    // The context's digest signed through the implementation in use matches tweetnacl's signature of it.
+    expect(hex(signDigest(rfc.secretKey, signingDigest(context, payload)))).toBe(hex(nacl.sign.detached(signingDigest(context, payload), rfc.secretKey)));
     expect(hex(rfcSignature)).toBe(
       'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
     );
@@ -226,6 +235,15 @@ describe('signatures', () => {
     signPayload(buffer, context, payload);
     buffer.set(other.secretKey.subarray(0, 32), 0);
     expect(() => signPayload(buffer, context, payload)).toThrow(/does not belong/);
+  });
+
+  it('signs with the key the array holds now, not a key prepared from its earlier bytes', () => {
+    const key = new Uint8Array(signer.secretKey);
+    expect(signPayload(key, context, payload)).toEqual(signature);
+    key.set(other.secretKey);
+    const now = signPayload(key, context, payload);
+    expect(verifyPayload(other.publicKey, context, payload, now)).toBe(true);
+    expect(verifyPayload(signer.publicKey, context, payload, now)).toBe(false);
   });
 
   it('signs a precomputed digest exactly as signPayload signs the payload, and only a 64-byte digest', () => {

@@ -26,6 +26,18 @@ interface Pass {
   upstream: tf.Tensor2D[];
 }
 
+/**
+ * tᵀ as a new tensor. Products below take explicit transposes: tfjs-wasm runs
+ * matMul with a transpose flag on a path about 10× slower than its plain
+ * product. Never a reshape, even of a row or a column: tfjs-wasm keys its
+ * cached matMul operators by the data of the right operand, so a reshaped
+ * view of a kernel already multiplied would reuse the kernel's operator and
+ * its shape (a wrong product).
+ */
+function transposed(t: tf.Tensor2D): tf.Tensor2D {
+  return tf.transpose(t);
+}
+
 function activate(layer: DenseLayer, z: tf.Tensor2D): tf.Tensor2D {
   return layer.activationName === 'linear' ? z : (layer.activation.apply(z) as tf.Tensor2D);
 }
@@ -51,7 +63,7 @@ function forwardBackward(stack: DenseLayer[], { x, sign, offset }: RecordBatch):
   for (let l = lastIndex - 1; l >= 0; l--) {
     const next = stack[l + 1] as DenseLayer;
     const layer = stack[l] as DenseLayer;
-    const dA = tf.matMul(g, next.kernel.read(), false, true) as tf.Tensor2D;
+    const dA = tf.matMul(g, transposed(next.kernel.read() as tf.Tensor2D)) as tf.Tensor2D;
     // The activation acts on each record's row alone, so its VJP keeps rows apart.
     g = layer.activationName === 'linear' ? dA : (tf.grad((z: tf.Tensor) => activate(layer, z as tf.Tensor2D))(pre[l] as tf.Tensor2D, dA) as tf.Tensor2D);
     upstream[l] = g;
@@ -91,13 +103,14 @@ export function clipFactors(squared: tf.Tensor1D, clip: number): tf.Tensor1D {
 export function ghostClippedSum(stack: DenseLayer[], variables: tf.LayerVariable[], batch: RecordBatch, clip: number): tf.Tensor[] {
   const pass = forwardBackward(stack, batch);
   const c = tf.expandDims(clipFactors(squaredNorms(stack, pass), clip), 0); // 1 × rows
+  const column = transposed(c as tf.Tensor2D); // rows × 1
   const byVariable = new Map<tf.LayerVariable, tf.Tensor>();
   stack.forEach((layer, l) => {
     const g = pass.upstream[l] as tf.Tensor2D;
     const a = pass.inputs[l] as tf.Tensor2D;
     // Aᵀ(c ⊙ G) = (c ⊙ A)ᵀ G: scale whichever side is narrower.
     if (layer.kernel.trainable) {
-      byVariable.set(layer.kernel, a.shape[1] <= g.shape[1] ? tf.matMul(tf.mul(a, tf.transpose(c)), g, true, false) : tf.matMul(a, tf.mul(g, tf.transpose(c)), true, false));
+      byVariable.set(layer.kernel, a.shape[1] <= g.shape[1] ? tf.matMul(transposed(tf.mul(a, column)), g) : tf.matMul(transposed(a), tf.mul(g, column)));
     }
     if (layer.bias?.trainable === true) byVariable.set(layer.bias, tf.reshape(tf.matMul(c, g), [g.shape[1]]));
   });

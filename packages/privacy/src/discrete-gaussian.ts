@@ -1,4 +1,5 @@
 import { CohortError } from '@cohortfl/wire';
+import { createBatchedDiscreteGaussianSampler } from './batched-discrete-gaussian.js';
 import { bernoulliExpBigFraction, bernoulliExpFraction, bernoulliExpMinusOne } from './bernoulli-exp.js';
 import { discreteLaplaceOne } from './discrete-laplace.js';
 import { type RandomSource, defaultRandom } from './random.js';
@@ -21,7 +22,17 @@ export interface DiscreteGaussianSampler {
 }
 
 /**
- * Exact sampler for the discrete Gaussian N_Z(0, σ²), P(y) ∝ exp(−y²/(2σ²)) on the
+ * Exact sampler for N_Z(0, σ²): the batched sampler (batched-discrete-gaussian.ts),
+ * which decides each exp(−γ) test in doubles with a proven margin and exactly near
+ * the boundary. Uses node:crypto randomness unless an rng is injected (tests only).
+ */
+export function createDiscreteGaussianSampler(sigmaSquared: number, rng?: RandomSource): DiscreteGaussianSampler {
+  return createBatchedDiscreteGaussianSampler(sigmaSquared, rng);
+}
+
+/**
+ * The reference sampler, kept as the oracle the batched one is tested against:
+ * exact sampler for the discrete Gaussian N_Z(0, σ²), P(y) ∝ exp(−y²/(2σ²)) on the
  * integers: Canonne, Kamath and Steinke (NeurIPS 2020), Algorithm 3. Propose Y
  * from the discrete Laplace of scale t = ⌊σ⌋ + 1 and accept with probability
  * exp(−(|Y| − σ²/t)²/(2σ²)). With σ² = a/b that exponent is m²/D for the integers
@@ -29,7 +40,7 @@ export interface DiscreteGaussianSampler {
  * Bernoulli(exp(−m²/D)) (Algorithm 1) in integers: doubles while every product
  * stays below 2^52, bigints beyond (large σ² or extreme tails).
  */
-export function createDiscreteGaussianSampler(sigmaSquared: number, rng: RandomSource = defaultRandom()): DiscreteGaussianSampler {
+export function createReferenceDiscreteGaussianSampler(sigmaSquared: number, rng: RandomSource = defaultRandom()): DiscreteGaussianSampler {
   const { value, numerator: a, denominator: b } = roundSigmaSquared(sigmaSquared);
   const t = floorSqrtRational(a, b) + 1;
   const tb = t * b;

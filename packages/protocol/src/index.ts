@@ -14,7 +14,7 @@ export { checkEvaluationNoise, evaluationMechanism, releaseEvaluation, suppresse
 export type { EvaluationNoise, Release, ReleaseOptions } from './safe-evaluation.js';
 export type { SitePolicy } from './site-policy.js';
 export { createRandom, deriveSeed } from './random.js';
-export { COORDINATOR_SIGNER, envelopeDigest, isSignedType, signEnvelope, signEnvelopeDigest, signingContext, SIGNED_TYPES, verifiedDigest, verifyEnvelope } from './signed-envelope.js';
+export { COORDINATOR_SIGNER, envelopeDigest, isSignedType, signEnvelope, signEnvelopeDigest, signingContext, SIGNED_TYPES, verifiedDigest, verifiedSignature, verifyEnvelope } from './signed-envelope.js';
 export type { RunRef, SignedType } from './signed-envelope.js';
 export { holderGroup, quantizerSettings, resolveThreshold, SECAGG_CONFIG_KEYS, secureRoundConfig } from './secure-settings.js';
 export type { QuantizerSettings, SecureAggregationOptions } from './secure-settings.js';
@@ -22,6 +22,8 @@ export { SecureTrainPhase, SECURE_STEPS } from './secure-train.js';
 export type { SecureOutcome, SecureStep } from './secure-train.js';
 export { advertisementContext, attestationContext, SECURE_REFUSALS, SecureSiteRound, secureRefusal } from './secure-site.js';
 export type { SecureRefusal, SecureSiteGuard } from './secure-site.js';
+export { NoisePool } from './noise-pool.js';
+export type { NoisePoolOptions, NoiseShape } from './noise-pool.js';
 export { DP_CONFIG_KEYS, perSiteNoiseVariance, privacyRoundConfig, quantizerSitesWithNoise, roundPrivacy } from './privacy-settings.js';
 export type { RoundPrivacy } from './privacy-settings.js';
 export { charge, checkBudget, patientPlan, secureSiteNoise } from './site-privacy.js';

@@ -7,6 +7,8 @@ import type { CoordinatorAction, RoundRecord } from './actions.js';
 import { SiteRunner, type SiteWork } from './site-runner.js';
 import { SECURE_STEPS, type SecureStep } from './secure-train.js';
 import { createMembership } from './membership.js';
+import { NoisePool } from './noise-pool.js';
+import type { RoundPrivacy } from './privacy-settings.js';
 
 const TASK = '7'.repeat(64);
 const SITES = ['a', 'b', 'c', 'd', 'e'];
@@ -23,19 +25,22 @@ function work(i: number): SiteWork {
   };
 }
 
-function setup(minSites = 3) {
+function setup(minSites = 3, dp?: { privacy: RoundPrivacy; pools: Map<string, NoisePool> }) {
   const run = new CoordinatorRun({
     taskHash: TASK,
     strategy: createFedAvg(),
     initialWeights: new Float32Array(6),
-    rounds: 1,
+    rounds: dp ? 2 : 1,
     minSites,
     seed: 1,
     timeoutMs: { train: 1000, evaluate: 1000 },
     secureAggregation: { clip: 5, weightScale: 1000, stepTimeoutMs: 500, membership },
+    ...(dp ? { privacy: dp.privacy } : {}),
   });
   const policy = { acceptTasks: true, approvedTaskHashes: [TASK], minCohortSize: 2 };
-  const runners = new Map(SITES.map((s, i) => [s, new SiteRunner({ site: s, policy, work: work(i), identitySecretKey: ids.get(s)!.secretKey, membership })]));
+  const runners = new Map(
+    SITES.map((s, i) => [s, new SiteRunner({ site: s, policy, work: work(i), identitySecretKey: ids.get(s)!.secretKey, membership, ...(dp ? { noisePool: dp.pools.get(s)! } : {}) })]),
+  );
   return { run, runners };
 }
 
@@ -102,6 +107,28 @@ describe('a secure round on the round engine', () => {
       for (const w of records[0]!.weights) expect(w).toBeCloseTo(weightedMean(included), 4);
     });
   }
+
+  it('with site-level DP, a site draws the next round\'s noise ahead and uses it once', async () => {
+    const privacy: RoundPrivacy = { unit: 'site', clip: 1, noiseMultiplier: 1, delta: 1e-5, rounds: 2, minSites: 2 };
+    const pools = new Map(SITES.map((s) => [s, new NoisePool()]));
+    const { run, runners } = setup(3, { privacy, pools });
+    const first = await drive(run, runners, () => false);
+    expect(first.records).toHaveLength(1);
+    for (const [site, runner] of runners) {
+      expect(pools.get(site)!.stats).toEqual({ taken: 1, preDrawn: 0 });
+      // What the site agent does after its reveal, while it waits for the next round.
+      expect(runner.prepareNoise(4)).toBe(false);
+      expect(runner.prepareNoise()).toBe(true);
+      expect(pools.get(site)!.size).toBe(1);
+    }
+    const second = await drive(run, runners, () => false, 10_000);
+    expect(second.records).toHaveLength(1);
+    expect(second.records[0]!.round).toBe(2);
+    for (const pool of pools.values()) {
+      expect(pool.stats).toEqual({ taken: 2, preDrawn: 1 });
+      expect(pool.size).toBe(0);
+    }
+  });
 
   it('aborts cleanly below the threshold, then runs a fresh attempt with new keys', async () => {
     const { run, runners } = setup(2);

@@ -8,7 +8,7 @@
  * carries at least as many honest noise shares as the site's ledger was charged for.
  */
 import { decodePublicKey, SIGN_DOMAINS, signPayload, verifyPayload } from '@cohortfl/identity';
-import { advertisementBytes, clipL2, createQuantizer, minimumThreshold, SecAggClient, survivorSetBytes, type RosterEntry } from '@cohortfl/secagg';
+import { advertisementBytes, clipL2Into, createQuantizer, minimumThreshold, SecAggClient, survivorSetBytes, type RosterEntry } from '@cohortfl/secagg';
 import { sampleDiscreteGaussian } from '@cohortfl/privacy';
 import {
   CohortError,
@@ -25,6 +25,7 @@ import {
   type SecAggUnmask,
 } from '@cohortfl/wire';
 import type { Membership } from './membership.js';
+import type { NoisePool } from './noise-pool.js';
 import type { QuantizerSettings } from './secure-settings.js';
 
 /** Why a site refused a secure step: the label its refusal counter and log carry. */
@@ -84,6 +85,8 @@ export class SecureSiteRound {
     private readonly guard: SecureSiteGuard,
     /** Site-level DP: this site's share of the discrete Gaussian noise, in grid units². */
     noiseVariance?: number,
+    /** Where the noise comes from (pre-drawn if it holds a vector of this shape); absent: drawn here. */
+    noisePool?: NoisePool,
   ) {
     const quantizer = createQuantizer({ clip: settings.clip, weightScale: settings.weightScale, maxSites: settings.maxSites });
     if (numExamples > settings.weightScale) {
@@ -91,16 +94,19 @@ export class SecureSiteRound {
     }
     // The training loss rides as one extra coordinate, so the coordinator learns the
     // example-weighted mean loss of the survivors, like the update, and nothing per site.
-    const clipped = clipL2(update, settings.clip).clipped;
-    const withLoss = new Float32Array(clipped.length + 1);
-    withLoss.set(clipped);
-    withLoss[clipped.length] = Number.isFinite(trainLoss) ? Math.min(Math.max(trainLoss, 0), settings.clip) : 0;
+    const withLoss = new Float32Array(update.length + 1);
+    clipL2Into(update, settings.clip, withLoss.subarray(0, update.length));
+    withLoss[update.length] = Number.isFinite(trainLoss) ? Math.min(Math.max(trainLoss, 0), settings.clip) : 0;
     this.vector = quantizer.quantize(withLoss, numExamples);
     if (noiseVariance !== undefined) {
       // Distributed discrete Gaussian (Kairouz, Liu, Steinke 2021): added in Z_2^32 to
-      // the update's coordinates, so the sum of at least n_min sites carries σ·C.
-      const noise = sampleDiscreteGaussian(noiseVariance, clipped.length);
-      for (let i = 0; i < clipped.length; i++) this.vector[i] = (this.vector[i]! + noise[i]!) >>> 0;
+      // the update's coordinates, so the sum of at least n_min sites carries σ·C. The
+      // noise may have been drawn before the round (noise-pool.ts); it is used once.
+      const shape = { sigmaSquared: noiseVariance, length: update.length };
+      const noise = noisePool ? noisePool.take(shape) : sampleDiscreteGaussian(noiseVariance, update.length);
+      const words = new Int32Array(this.vector.buffer, this.vector.byteOffset, update.length);
+      for (let i = 0; i < words.length; i++) words[i] = (words[i]! + noise[i]!) | 0;
+      noise.fill(0);
     }
     this.client = new SecAggClient({ site, context: this.context, members: guard.membership.sites });
     this.keys = this.client.advertiseKeys();

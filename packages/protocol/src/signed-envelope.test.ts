@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { generateIdentity, signingDigest, verifyDigest } from '@cohortfl/identity';
 import { createCodec, createEnvelope, encodeBody, type Envelope } from '@cohortfl/wire';
-import { envelopeDigest, signEnvelope, signEnvelopeDigest, signingContext, verifiedDigest, verifyEnvelope } from './signed-envelope.js';
+import { envelopeDigest, signEnvelope, signEnvelopeDigest, signingContext, verifiedDigest, verifiedSignature, verifyEnvelope } from './signed-envelope.js';
+import { payloadHash } from '@cohortfl/identity';
 
 const TASK = 'e'.repeat(64);
 const site = generateIdentity();
@@ -16,6 +17,45 @@ describe('signed envelopes', () => {
     const received = codec.decode(codec.encode(signed));
     expect(verifyEnvelope(site.publicKey, received)).toBe(true);
     expect(verifyEnvelope(other.publicKey, received)).toBe(false);
+  });
+
+  it('verify over the body bytes as received, to the same digest as packing the body again', () => {
+    const codec = createCodec();
+    const { envelope, digest } = signEnvelopeDigest(site.secretKey, update());
+    const frame = codec.encode(envelope);
+    const { envelope: received, body } = codec.decodeReceived(frame);
+    expect(verifiedDigest(site.publicKey, received, undefined, body)).toEqual(digest);
+    expect(verifiedDigest(site.publicKey, received)).toEqual(digest);
+    const both = verifiedSignature(site.publicKey, received, undefined, body)!;
+    expect(both.digest).toEqual(digest);
+    expect(both.bodyHash).toEqual(payloadHash(encodeBody(received.body)));
+    expect(verifiedSignature(other.publicKey, received, undefined, body)).toBeUndefined();
+  });
+
+  it('fail when any byte of the received body changes, even where the decoded body stays valid', () => {
+    const codec = createCodec();
+    const signed = signEnvelope(site.secretKey, update());
+    const frame = codec.encode(signed);
+    const { body } = codec.decodeReceived(frame);
+    const at = frame.indexOf(body[0]!, body.byteOffset - frame.byteOffset); // where the body starts in the frame
+    expect(at).toBe(body.byteOffset - frame.byteOffset);
+    // Every byte of the update's float data, one at a time: the frame still decodes, the signature fails.
+    const floats = Buffer.from(frame).indexOf(Buffer.from(new Float32Array([0.5, -1.25]).buffer));
+    expect(floats).toBeGreaterThan(at);
+    for (let i = floats; i < floats + 8; i++) {
+      const tampered = Uint8Array.from(frame);
+      tampered[i]! ^= 0x01;
+      const r = codec.decodeReceived(tampered);
+      expect(verifiedDigest(site.publicKey, r.envelope, undefined, r.body)).toBeUndefined();
+    }
+    // The same values written with a wider integer (round as uint32, not fixint): the decoded body is
+    // identical, but the bytes are not the ones signed, so the signature does not cover them.
+    const roundKey = Buffer.from(frame).indexOf(Buffer.from([0xa5, ...Buffer.from('round'), 0x02]));
+    expect(roundKey).toBeGreaterThan(at);
+    const wider = Uint8Array.from([...frame.subarray(0, roundKey + 6), 0xce, 0, 0, 0, 2, ...frame.subarray(roundKey + 7)]);
+    const r = codec.decodeReceived(wider);
+    expect(r.envelope.body).toEqual(codec.decode(frame).body);
+    expect(verifiedDigest(site.publicKey, r.envelope, undefined, r.body)).toBeUndefined();
   });
 
   it('fail for any change of the body, the binding fields or the signature', () => {

@@ -6,7 +6,7 @@
  * Round announcements are signed by the coordinator with the site field set to
  * `COORDINATOR_SIGNER`; everything a site sends in a round is signed by the site.
  */
-import { SIGN_DOMAINS, signDigest, signingDigest, verifyDigest, type SignContext, type SigningDigest } from '@cohortfl/identity';
+import { payloadHash, SIGN_DOMAINS, signDigest, signingDigest, signingDigestFromPayloadHash, verifyDigest, type SignContext, type SigningDigest } from '@cohortfl/identity';
 import { encodeBody, type Envelope } from '@cohortfl/wire';
 
 export const COORDINATOR_SIGNER = 'coordinator' as const;
@@ -86,9 +86,13 @@ function baseContext(envelope: Envelope): SignContext {
   }
 }
 
-/** The 64-byte digest a signed message's signature covers: its context and its packed body. */
-export function envelopeDigest(envelope: Envelope, run?: RunRef): SigningDigest {
-  return signingDigest(signingContext(envelope, run), encodeBody(envelope.body));
+/**
+ * The 64-byte digest a signed message's signature covers: its context and its body's bytes.
+ * `received`: the body's bytes as they arrived in the frame (Codec.decodeReceived), hashed as
+ * they are; without it the body is packed (`encodeBody`), as the sender does.
+ */
+export function envelopeDigest(envelope: Envelope, run?: RunRef, received?: Uint8Array): SigningDigest {
+  return signingDigest(signingContext(envelope, run), received ?? encodeBody(envelope.body));
 }
 
 /**
@@ -109,10 +113,10 @@ export function signEnvelope<E extends Envelope>(secretKey: Uint8Array, envelope
  * The digest a present, valid signature by `publicKey` covers (computed from this very
  * envelope), or undefined when the signature is missing or does not verify. Never throws.
  */
-export function verifiedDigest(publicKey: Uint8Array, envelope: Envelope, run?: RunRef): SigningDigest | undefined {
+export function verifiedDigest(publicKey: Uint8Array, envelope: Envelope, run?: RunRef, received?: Uint8Array): SigningDigest | undefined {
   if (!isSignedType(envelope.type) || !(envelope.sig instanceof Uint8Array)) return undefined;
   try {
-    const digest = envelopeDigest(envelope, run);
+    const digest = envelopeDigest(envelope, run, received);
     return verifyDigest(publicKey, digest, envelope.sig) ? digest : undefined;
   } catch {
     return undefined;
@@ -120,6 +124,26 @@ export function verifiedDigest(publicKey: Uint8Array, envelope: Envelope, run?: 
 }
 
 /** True only for a present signature by `publicKey` over exactly this body and context. Never throws. */
-export function verifyEnvelope(publicKey: Uint8Array, envelope: Envelope, run?: RunRef): boolean {
-  return verifiedDigest(publicKey, envelope, run) !== undefined;
+export function verifyEnvelope(publicKey: Uint8Array, envelope: Envelope, run?: RunRef, received?: Uint8Array): boolean {
+  return verifiedDigest(publicKey, envelope, run, received) !== undefined;
+}
+
+/**
+ * `verifiedDigest` that also returns the SHA-512 of the body bytes (the form in which the body
+ * enters the digest), for a record that keeps it: the body is hashed once. Never throws.
+ */
+export function verifiedSignature(
+  publicKey: Uint8Array,
+  envelope: Envelope,
+  run?: RunRef,
+  received?: Uint8Array,
+): { digest: SigningDigest; bodyHash: Uint8Array } | undefined {
+  if (!isSignedType(envelope.type) || !(envelope.sig instanceof Uint8Array)) return undefined;
+  try {
+    const bodyHash = payloadHash(received ?? encodeBody(envelope.body));
+    const digest = signingDigestFromPayloadHash(signingContext(envelope, run), bodyHash);
+    return verifyDigest(publicKey, digest, envelope.sig) ? { digest, bodyHash } : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -12,6 +12,7 @@ import { checkEvaluationNoise, evaluationMechanism, releaseEvaluation } from './
 import { quantizerSettings } from './secure-settings.js';
 import { SECURE_REFUSALS, SecureSiteRound, secureRefusal, type SecureSiteGuard } from './secure-site.js';
 import type { Membership } from './membership.js';
+import { NoisePool, type NoiseShape } from './noise-pool.js';
 import { DEFAULT_COLLUDERS } from './site-policy.js';
 import { clipByL2Norm, gaussianNoise, type Mechanism } from '@cohortfl/privacy';
 import { roundPrivacy } from './privacy-settings.js';
@@ -71,6 +72,11 @@ export interface SiteRunnerOptions {
    * the site and persisted by the shell; absent: a record of this runner's own.
    */
   evaluations?: EvaluationGuard;
+  /**
+   * Distributed-DP noise drawn ahead of the round (noise-pool.ts); the shell fills it
+   * with prepareNoise() while the site waits. Default: a pool of one vector.
+   */
+  noisePool?: NoisePool;
 }
 
 /**
@@ -102,11 +108,30 @@ export class SiteRunner {
   private readonly options: SiteRunnerOptions;
   private readonly revealed: RevealedRounds;
   private readonly evaluations: EvaluationGuard;
+  private readonly noisePool: NoisePool;
+  /** σ² and length of the last secure DP round's noise: what the next round will most likely need. */
+  private noiseShape: NoiseShape | undefined;
 
   constructor(options: SiteRunnerOptions) {
     this.options = options;
     this.revealed = options.revealed ?? memoryRevealedRounds();
     this.evaluations = options.evaluations ?? new EvaluationGuard();
+    this.noisePool = options.noisePool ?? new NoisePool();
+  }
+
+  /**
+   * Pre-draws the next secure DP round's noise, shaped like the last one's, at most
+   * `budget` coordinates per call. Returns true when nothing is left to draw (the
+   * pool is full, or no secure DP round has been seen). A shell calls it while idle.
+   */
+  prepareNoise(budget?: number): boolean {
+    if (this.noiseShape === undefined) return true;
+    return this.noisePool.prepare(this.noiseShape, budget);
+  }
+
+  /** Zeroes and drops any pre-drawn noise (on shutdown, or when the task ends). */
+  discardNoise(): void {
+    this.noisePool.discard();
   }
 
   get site(): string {
@@ -254,7 +279,8 @@ export class SiteRunner {
       // Secure aggregation is the mask stage: the update only ever leaves quantized and masked.
       if (!this.options.identitySecretKey) throw new CohortError('CONFIG_INVALID', 'this site has no identity key to sign secure aggregation keys');
       const lossSlot = message.metrics.h ?? message.metrics.loss ?? Number.NaN;
-      this.secure = new SecureSiteRound(this.options.site, start, settings, message.update, message.numExamples, lossSlot, secureGuard!, siteNoiseVariance);
+      this.secure = new SecureSiteRound(this.options.site, start, settings, message.update, message.numExamples, lossSlot, secureGuard!, siteNoiseVariance, this.noisePool);
+      if (siteNoiseVariance !== undefined) this.noiseShape = { sigmaSquared: siteNoiseVariance, length: message.update.length };
       return this.secure.advertise(this.options.identitySecretKey);
     }
     for (const stage of ['mask', 'sign'] as const) {

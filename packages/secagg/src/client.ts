@@ -7,12 +7,12 @@ import { planReveals } from './client-reveals.js';
 import { aborted, invalid } from './fail.js';
 import { createGraph, type NeighbourGraph } from './graph.js';
 import { pairMaskKey, pairSign, selfMaskKey } from './mask-keys.js';
-import { applyMask } from './prg.js';
+import { applyMasks, type SignedMask } from './prg.js';
 import { checkRoster, consistencyHolds, fitsNeighbourhood, maxHolders, minimumThreshold, parseColluders, parseThreshold, type Roster } from './roster.js';
 import { survivorSetBytes } from './signed-bytes.js';
 import { encodeShare, split } from './shamir.js';
 import { decryptShares, encryptShares, type SharePair } from './share-payload.js';
-import { createAgreement } from './x25519.js';
+import { createAgreement, generateKeyPair } from './x25519.js';
 import type { EncryptedShare, KeyAdvertisement, ReceivedShare, Reveal, RosterEntry, SecAggConfig, UnmaskRequest } from './types.js';
 import { CLIENT_STEPS, type ClientStage, type ClientStep, type RevealKind } from './vocabulary.js';
 
@@ -80,8 +80,8 @@ export class SecAggClient {
   /** Two fresh X25519 key pairs: c encrypts shares to this site, s agrees pairwise masks. */
   advertiseKeys(): KeyAdvertisement {
     this.#begin('advertiseKeys');
-    this.#c = nacl.box.keyPair();
-    this.#s = nacl.box.keyPair();
+    this.#c = generateKeyPair();
+    this.#s = generateKeyPair();
     this.#stage = CLIENT_STEPS.advertiseKeys.to;
     return { cPk: Uint8Array.from(this.#c.publicKey), sPk: Uint8Array.from(this.#s.publicKey) };
   }
@@ -164,14 +164,16 @@ export class SecAggClient {
     if (opened.size + 1 < threshold) {
       throw this.#abort(`received shares from ${opened.size} neighbours; ${threshold - 1} needed for threshold ${threshold}`);
     }
-    const masked = Uint32Array.from(vector);
-    const selfKey = selfMaskKey(this.context, this.site, secrets.seed);
-    applyMask(masked, selfKey, 1);
-    wipe(selfKey);
+    const masked = vector.slice();
+    // The self mask and every pairwise mask, expanded together in one pass over the vector.
+    const masks: SignedMask[] = [{ key: selfMaskKey(this.context, this.site, secrets.seed), sign: 1 }];
     for (const peer of [...opened.keys()].sort()) {
-      const key = pairMaskKey(this.context, this.site, peer, secrets.peers.get(peer)!.pairSecret);
-      applyMask(masked, key, pairSign(this.site, peer));
-      wipe(key);
+      masks.push({ key: pairMaskKey(this.context, this.site, peer, secrets.peers.get(peer)!.pairSecret), sign: pairSign(this.site, peer) });
+    }
+    try {
+      applyMasks(masked, masks);
+    } finally {
+      for (const mask of masks) wipe(mask.key);
     }
     for (const [from, pair] of opened) this.#held.set(from, pair);
     this.#received = new Set(opened.keys());

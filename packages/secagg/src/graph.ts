@@ -114,21 +114,39 @@ export function createGraph(sites: readonly string[], context: RoundContext, spe
     };
   }
   const order = publicOrder(all, context.taskHash);
-  const lists = new Map<string, string[]>();
-  order.forEach((site, position) => {
-    if (!participants.has(site)) return;
-    const list: string[] = [];
+  // Neighbour lists as indices into `sorted` (numeric order is name order), packed in one
+  // Int32Array: a graph lives for a whole round at every site, and in a simulation of n
+  // sites n graphs coexist, so a list of strings per site would cost O(n²) memory.
+  const indexOf = new Map(sorted.map((site, index) => [site, index]));
+  const offsets = new Int32Array(sorted.length + 1);
+  const flat = new Int32Array(sorted.length * k);
+  let filled = 0;
+  const positionOf = new Map(order.map((site, position) => [site, position]));
+  sorted.forEach((site, index) => {
+    offsets[index] = filled;
+    const position = positionOf.get(site)!;
+    const list: number[] = [];
     for (let step = 1; step <= k / 2; step++) {
-      list.push(order[(position + step) % n]!, order[(position - step + n) % n]!);
+      for (const peer of [order[(position + step) % n]!, order[(position - step + n) % n]!]) {
+        const peerIndex = indexOf.get(peer);
+        if (peerIndex !== undefined) list.push(peerIndex);
+      }
     }
-    lists.set(site, list.filter((peer) => participants.has(peer)).sort());
+    list.sort((a, b) => a - b);
+    flat.set(list, filled);
+    filled += list.length;
   });
+  offsets[sorted.length] = filled;
+  const range = (site: string): Int32Array => {
+    const index = indexOf.get(known(site))!;
+    return flat.subarray(offsets[index]!, offsets[index + 1]!);
+  };
   return {
     kind: 'k-regular',
     degree: k,
     sites: sorted,
-    neighbours: (site) => lists.get(known(site))!,
-    isNeighbour: (a, b) => lists.get(known(a))!.includes(known(b)),
+    neighbours: (site) => Array.from(range(site), (index) => sorted[index]!),
+    isNeighbour: (a, b) => range(a).includes(indexOf.get(known(b))!),
   };
 }
 

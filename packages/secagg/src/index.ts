@@ -6,9 +6,10 @@ export { advertisementBytes, survivorSetBytes, unmaskRequestBytes } from './sign
 export { consistencyHolds, maxHolders, minimumThreshold } from './roster.js';
 export { createQuantizer } from './quantize.js';
 export type { DequantizedSum, Quantizer, QuantizerConfig } from './quantize.js';
-export { clipL2 } from './clip.js';
+export { clipL2, clipL2Into } from './clip.js';
 export type { L2Clipped } from './clip.js';
-export { applyMask, expandMask } from './prg.js';
+export { applyMask, applyMasks, expandMask } from './prg.js';
+export type { SignedMask } from './prg.js';
 export { pairMaskKey, selfMaskKey } from './mask-keys.js';
 export { combine as shamirCombine, split as shamirSplit, encodeShare, decodeShare } from './shamir.js';
 export type { ShamirShare } from './shamir.js';

@@ -2,7 +2,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CHI2_15_P1E4, CONTEXT, chiSquare16 } from './round-harness.test-suite.js';
 import { pairMaskKey, pairSign, selfMaskKey } from './mask-keys.js';
-import { applyMask, expandMask } from './prg.js';
+import { applyMask, applyMasks, expandMask } from './prg.js';
 
 const key = (): Uint8Array => new Uint8Array(randomBytes(32));
 
@@ -75,5 +75,33 @@ describe('mask key derivation', () => {
   it('gives the lower site name the + sign', () => {
     expect(pairSign('site-a', 'site-b')).toBe(1);
     expect(pairSign('site-b', 'site-a')).toBe(-1);
+  });
+
+  it('applies several masks in one pass exactly as one after another, across chunk boundaries', () => {
+    const masks = [
+      { key: key(), sign: 1 as const },
+      { key: key(), sign: -1 as const },
+      { key: key(), sign: 1 as const },
+    ];
+    const start = Uint32Array.from({ length: 40_001 }, (_, i) => (i * 2_654_435_761) >>> 0);
+    const oneByOne = start.slice();
+    for (const { key: k, sign } of masks) applyMask(oneByOne, k, sign);
+    const fused = start.slice();
+    applyMasks(fused, masks);
+    expect(fused).toEqual(oneByOne);
+    expect(fused).not.toEqual(start);
+    const none = start.slice();
+    applyMasks(none, []);
+    expect(none).toEqual(start);
+    // Removing the same masks restores the vector.
+    applyMasks(fused, masks.map(({ key: k, sign }) => ({ key: k, sign: sign === 1 ? (-1 as const) : (1 as const) })));
+    expect(fused).toEqual(start);
+  });
+
+  it('refuses a mask with a bad sign or key before touching the target', () => {
+    const target = new Uint32Array(10).fill(7);
+    expect(() => applyMasks(target, [{ key: key(), sign: 1 }, { key: key(), sign: 2 as unknown as 1 }])).toThrow(/sign/);
+    expect(() => applyMasks(target, [{ key: key(), sign: 1 }, { key: new Uint8Array(31), sign: 1 }])).toThrow(/32 bytes/);
+    expect(target.every((v) => v === 7)).toBe(true);
   });
 });

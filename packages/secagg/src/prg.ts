@@ -38,16 +38,36 @@ export function createWordStream(key: Uint8Array): WordStream {
 
 /** target ← target + sign · PRG(key) (mod 2^32), in place, in 64 KiB chunks. */
 export function applyMask(target: Uint32Array, key: Uint8Array, sign: 1 | -1): void {
+  applyMasks(target, [{ key, sign }]);
+}
+
+/** One mask of applyMasks: the key of its keystream and whether it is added or subtracted. */
+export interface SignedMask {
+  key: Uint8Array;
+  sign: 1 | -1;
+}
+
+/**
+ * target ← target + Σ sign · PRG(key) (mod 2^32), in place. The masks are expanded
+ * side by side, 64 KiB of each at a time, and added into the same 64 KiB of the
+ * target while it is in cache: one pass over the target instead of one per mask.
+ * The result is the same as applying each mask in turn (addition mod 2^32 commutes).
+ */
+export function applyMasks(target: Uint32Array, masks: readonly SignedMask[]): void {
   if (!(target instanceof Uint32Array)) throw invalid('mask target must be a Uint32Array');
-  const stream = createWordStream(key);
+  if (!Array.isArray(masks)) throw invalid('masks must be an array');
+  for (const mask of masks) if (mask?.sign !== 1 && mask?.sign !== -1) throw invalid('a mask sign must be 1 or -1');
+  const streams = masks.map((mask) => createWordStream(mask.key));
   // Same bits as uint32 arithmetic mod 2^32, but int32 keeps V8 on its fast integer path.
   const out = new Int32Array(target.buffer, target.byteOffset, target.length);
   for (let offset = 0; offset < out.length; offset += CHUNK_WORDS) {
     const count = Math.min(CHUNK_WORDS, out.length - offset);
-    const chunk = stream.next(count);
-    const words = new Int32Array(chunk.buffer, chunk.byteOffset, count);
-    if (sign === 1) for (let i = 0, k = offset; i < count; i++, k++) out[k] = (out[k]! + words[i]!) | 0;
-    else for (let i = 0, k = offset; i < count; i++, k++) out[k] = (out[k]! - words[i]!) | 0;
+    for (let m = 0; m < streams.length; m++) {
+      const chunk = streams[m]!.next(count);
+      const words = new Int32Array(chunk.buffer, chunk.byteOffset, count);
+      if (masks[m]!.sign === 1) for (let i = 0, k = offset; i < count; i++, k++) out[k] = (out[k]! + words[i]!) | 0;
+      else for (let i = 0, k = offset; i < count; i++, k++) out[k] = (out[k]! - words[i]!) | 0;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clipL2 } from './clip.js';
+import { clipL2, clipL2Into } from './clip.js';
 import { createQuantizer } from './quantize.js';
 import { seeded } from './round-harness.test-suite.js';
 
@@ -127,5 +127,18 @@ describe('L2 clipping', () => {
     expect(code(() => clipL2([1, Number.NaN], 1))).toBe('DATA_INVALID');
     expect(code(() => clipL2([1], 0))).toBe('CONFIG_INVALID');
     expect(code(() => clipL2([1], Number.POSITIVE_INFINITY))).toBe('CONFIG_INVALID');
+  });
+
+  it('clips into a caller buffer exactly as clipL2 does, rounded to its element type', () => {
+    const update = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 0.3);
+    const reference = clipL2(update, 1);
+    expect(reference.factor).toBeLessThan(1);
+    const wide = new Float64Array(1000);
+    const narrow = new Float32Array(1000);
+    expect(clipL2Into(update, 1, wide)).toEqual({ norm: reference.norm, factor: reference.factor });
+    clipL2Into(update, 1, narrow);
+    expect(wide).toEqual(reference.clipped);
+    expect(narrow).toEqual(Float32Array.from(reference.clipped));
+    expect(code(() => clipL2Into(update, 1, new Float32Array(999)))).toBe('DATA_INVALID');
   });
 });

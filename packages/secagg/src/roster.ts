@@ -16,29 +16,40 @@ export interface Roster {
 export function checkRoster(entries: readonly RosterEntry[]): Roster {
   if (!Array.isArray(entries)) throw invalid('roster must be an array');
   if (entries.length > MAX_ROSTER) throw invalid(`roster has ${entries.length} sites, at most ${MAX_ROSTER} allowed`);
-  const bySite = new Map<string, RosterEntry>();
+  // One copy of every key, 64 bytes a site (c then s), and entries made on demand: a site
+  // holds its roster for a whole round, and in a simulation of n sites n rosters coexist.
+  const keyBytes = new Uint8Array(entries.length * 2 * SIZES.KEY);
+  const indexOf = new Map<string, number>();
   const keys = new Set<string>();
   for (const entry of entries) {
     encodeSite(entry?.site);
-    if (bySite.has(entry.site)) throw invalid(`site '${entry.site}' appears twice in the roster`);
-    for (const key of [entry.cPk, entry.sPk]) {
+    if (indexOf.has(entry.site)) throw invalid(`site '${entry.site}' appears twice in the roster`);
+    const index = indexOf.size;
+    for (const [slot, key] of [entry.cPk, entry.sPk].entries()) {
       if (!isBytes(key, SIZES.KEY)) throw invalid(`site '${entry.site}': public keys must be 32 bytes`);
       const hex = Buffer.from(key).toString('hex');
       if (keys.has(hex)) throw invalid(`site '${entry.site}': a public key is reused in the roster`);
       keys.add(hex);
+      keyBytes.set(key, (2 * index + slot) * SIZES.KEY);
     }
-    bySite.set(entry.site, { site: entry.site, cPk: Uint8Array.from(entry.cPk), sPk: Uint8Array.from(entry.sPk) });
+    indexOf.set(entry.site, index);
   }
-  const sites = [...bySite.keys()].sort();
+  const sites = [...indexOf.keys()].sort();
   const xs = new Map(sites.map((site, index) => [site, index + 1]));
-  const known = (site: string): void => {
-    if (!bySite.has(site)) throw invalid(`site '${String(site).slice(0, 80)}' is not in the roster`);
+  const known = (site: string): number => {
+    const index = indexOf.get(site);
+    if (index === undefined) throw invalid(`site '${String(site).slice(0, 80)}' is not in the roster`);
+    return index;
+  };
+  const entry = (site: string): RosterEntry => {
+    const at = 2 * known(site) * SIZES.KEY;
+    return { site, cPk: keyBytes.slice(at, at + SIZES.KEY), sPk: keyBytes.slice(at + SIZES.KEY, at + 2 * SIZES.KEY) };
   };
   return {
     sites,
-    entry: (site) => (known(site), bySite.get(site)!),
+    entry,
     xOf: (site) => (known(site), xs.get(site)!),
-    has: (site) => bySite.has(site),
+    has: (site) => indexOf.has(site),
   };
 }
 

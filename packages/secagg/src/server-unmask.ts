@@ -3,7 +3,7 @@ import { bytesEqual, wipe } from './bytes.js';
 import { aborted } from './fail.js';
 import type { NeighbourGraph } from './graph.js';
 import { pairMaskKey, pairSign, selfMaskKey } from './mask-keys.js';
-import { applyMask } from './prg.js';
+import { applyMasks } from './prg.js';
 import type { Roster } from './roster.js';
 import { combine, type ShamirShare } from './shamir.js';
 import { createAgreement, publicKeyOf } from './x25519.js';
@@ -66,8 +66,10 @@ export function unmaskSum(sum: Uint32Array, inputs: UnmaskInputs): void {
       }
     }
     // Only touch the sum once every secret is known, so an abort leaves it as it was.
-    for (const key of selfKeys) applyMask(sum, key, -1);
-    for (const { key, sign } of pairKeys) applyMask(sum, key, sign === 1 ? -1 : 1);
+    applyMasks(sum, [
+      ...selfKeys.map((key) => ({ key, sign: -1 as const })),
+      ...pairKeys.map(({ key, sign }) => ({ key, sign: sign === 1 ? (-1 as const) : (1 as const) })),
+    ]);
   } finally {
     wipe(...selfKeys, ...pairKeys.map((p) => p.key));
   }

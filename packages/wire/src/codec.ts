@@ -8,6 +8,7 @@ import { Packr, type Options } from 'msgpackr';
 import { CohortError } from './errors.js';
 import type { Envelope } from './envelope.js';
 import { LIMITS } from './limits.js';
+import { frameBody } from './frame-body.js';
 import { parseEnvelope } from './parse-envelope.js';
 import { refusal } from './refusal.js';
 
@@ -22,6 +23,17 @@ export interface Codec {
   encode(envelope: Envelope): Uint8Array;
   /** Size check, decode, validate; throws only CohortError. */
   decode(bytes: Uint8Array): Envelope;
+  /**
+   * `decode`, plus the bytes of the envelope's body as they are in the frame (a view, not a
+   * copy): what a signature covers (PROTOCOL.md §11), hashed without packing the body again.
+   */
+  decodeReceived(bytes: Uint8Array): ReceivedEnvelope;
+}
+
+export interface ReceivedEnvelope {
+  envelope: Envelope;
+  /** The msgpack bytes of `envelope.body` in the received frame. */
+  body: Uint8Array;
 }
 
 // The raw bytes of typed arrays are sent in platform order; the protocol says little-endian.
@@ -66,28 +78,34 @@ export function createCodec(options: CodecOptions = {}): Codec {
       if (bytes.byteLength > maxMessageBytes) throw tooLarge(bytes.byteLength, 'outgoing');
       return bytes;
     },
-    decode(bytes) {
-      if (!(bytes instanceof Uint8Array)) throw refusal('MALFORMED', 'malformed msgpack frame: not bytes');
-      if (bytes.byteLength > maxMessageBytes) throw tooLarge(bytes.byteLength, 'incoming');
-      let value: unknown;
-      try {
-        value = packr.unpack(bytes);
-      } catch {
-        // The decoder's own message may quote frame content, so it is not kept as the cause.
-        throw refusal('MALFORMED', 'malformed msgpack frame');
-      }
-      return parseEnvelope(value);
+    decode,
+    decodeReceived(bytes) {
+      const envelope = decode(bytes);
+      return { envelope, body: frameBody(bytes) };
     },
   };
+
+  function decode(bytes: Uint8Array): Envelope {
+    if (!(bytes instanceof Uint8Array)) throw refusal('MALFORMED', 'malformed msgpack frame: not bytes');
+    if (bytes.byteLength > maxMessageBytes) throw tooLarge(bytes.byteLength, 'incoming');
+    let value: unknown;
+    try {
+      value = packr.unpack(bytes);
+    } catch {
+      // The decoder's own message may quote frame content, so it is not kept as the cause.
+      throw refusal('MALFORMED', 'malformed msgpack frame');
+    }
+    return parseEnvelope(value);
+  }
 }
 
 const bodyPackr = new Packr(packrOptions());
 
 /**
- * The bytes a signature covers: the message body alone, packed with the codec's
- * settings. Deterministic for a decoded body (same keys in the same order, same
- * number kinds, typed arrays as raw bytes), so the receiver recomputes exactly
- * what the sender signed.
+ * The bytes a signature covers, on the sending side: the message body alone, packed with
+ * the codec's settings, which are also the body's bytes inside the frame `encode` makes
+ * (same keys in the same order, same number kinds, typed arrays as raw bytes). A receiver
+ * hashes the body's bytes as they arrived (`decodeReceived`).
  */
 export function encodeBody(body: unknown): Uint8Array {
   return bodyPackr.pack(body);

@@ -1,7 +1,8 @@
 export { CohortError, ERROR_CODES, exitCodeFor, isCohortError } from './errors.js';
 export type { CohortErrorOptions, ErrorCode, WireError } from './errors.js';
 export { PROTOCOL_VERSION } from './version.js';
-export { isCompatibleVersion } from './version-rule.js';
+export { isCompatibleVersion, MODEL_REFERENCE_VERSION, versionAtLeast } from './version-rule.js';
+export { HELD_MODELS, HeldModels, roundStartKey } from './held-models.js';
 export { MESSAGE_SENDERS, MESSAGE_TYPES, PHASES } from './messages.js';
 export type {
   Auth,
@@ -50,7 +51,8 @@ export { isMessageType, parseBody, parseEnvelope } from './parse-envelope.js';
 export { createCodec, encodeBody } from './codec.js';
 export { createMsgpackrParser, msgpackrParser, MsgpackrDecoder, MsgpackrEncoder, PACKET_TYPES, packetProblem, PacketRefusedError, RESERVED_EVENTS } from './socketio-parser.js';
 export type { MsgpackrParser, ParserHooks, SocketIoPacket } from './socketio-parser.js';
-export type { Codec, CodecOptions } from './codec.js';
+export type { Codec, CodecOptions, ReceivedEnvelope } from './codec.js';
+export { frameBody } from './frame-body.js';
 export { checkUpdate } from './check-update.js';
 export { hashWeights, splitIntoChunks } from './chunking.js';
 export type { SplitWeights } from './chunking.js';

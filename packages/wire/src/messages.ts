@@ -60,9 +60,12 @@ export interface RoundStart {
   /** Sites taking part in this phase (their count is what cohort-size policies check). */
   cohort: string[];
   config: Record<string, ConfigValue>;
-  /** The global weights; empty when they follow as `model/chunk` messages. */
+  /** The global weights; empty when they are announced by `weightsHash` and follow as `model/chunk` messages. */
   weights: Float32Array;
-  /** SHA-256 (hex) of the chunked weights' bytes; present exactly when `weightsChunks` is. */
+  /**
+   * SHA-256 (hex) of the chunked weights' bytes; present exactly when `weightsChunks` is.
+   * From protocol 2.1 the chunks are not sent to a site that holds this model (held-models.ts).
+   */
   weightsHash?: string;
   /** Number of `model/chunk` messages carrying the weights. */
   weightsChunks?: number;

@@ -13,6 +13,29 @@ describe('msgpackr socket.io parser', () => {
     expect(got).toEqual([{ type: 2, nsp: '/', data: ['msg', new Uint8Array([1, 2, 3])], id: 4 }]);
   });
 
+  it('wraps a frame sent to several sockets once, and hands a received frame on without copying it', () => {
+    const frame = Uint8Array.from({ length: 100_000 }, (_, i) => i & 0xff);
+    const encoder = new MsgpackrEncoder();
+    const [first] = encoder.encode({ type: 2, nsp: '/', data: ['msg', frame] });
+    const [again] = new MsgpackrEncoder().encode({ type: 2, nsp: '/', data: ['msg', frame] });
+    expect(again).toBe(first);
+    // Another namespace, event, ack id or frame object is a packet of its own.
+    expect(encoder.encode({ type: 2, nsp: '/x', data: ['msg', frame] })[0]).not.toBe(first);
+    expect(encoder.encode({ type: 2, nsp: '/', data: ['other', frame] })[0]).not.toBe(first);
+    expect(encoder.encode({ type: 2, nsp: '/', data: ['msg', frame], id: 1 })[0]).not.toBe(first);
+    const copy = encoder.encode({ type: 2, nsp: '/', data: ['msg', Uint8Array.from(frame)] })[0]!;
+    expect(copy).not.toBe(first);
+    expect(Buffer.from(copy).equals(Buffer.from(first!))).toBe(true);
+    const decoder = new MsgpackrDecoder();
+    let got: { data: [string, Uint8Array] } | undefined;
+    decoder.on('decoded', (p) => (got = p as typeof got));
+    decoder.add(first);
+    const bytes = got!.data[1];
+    expect(Buffer.from(bytes).equals(Buffer.from(frame))).toBe(true);
+    // A view into the received frame, not a copy of it.
+    expect(bytes.buffer).toBe(first!.buffer);
+  });
+
   it('refuses text frames, garbage and packets of the wrong shape', () => {
     const decoder = new MsgpackrDecoder();
     expect(() => decoder.add('2["msg"]')).toThrow(/text frame/);

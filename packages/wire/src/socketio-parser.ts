@@ -40,6 +40,10 @@ class Emitter {
 }
 
 const packr = new Packr(packrOptions());
+// Decoding a packet hands its binary data on as views into the frame, not copies: the one
+// binary datum is an envelope's frame, which the codec decodes (and copies typed arrays out
+// of) next. Only the packet layer does this; the codec keeps copyBuffers.
+const packetReader = new Packr({ ...packrOptions(), copyBuffers: false } as ConstructorParameters<typeof Packr>[0]);
 
 /** socket.io's packet types (socket.io-parser's PacketType). */
 export const PACKET_TYPES = { CONNECT: 0, DISCONNECT: 1, EVENT: 2, ACK: 3, CONNECT_ERROR: 4, BINARY_EVENT: 5, BINARY_ACK: 6 } as const;
@@ -108,8 +112,29 @@ export interface ParserHooks {
   onRefused?(error: PacketRefusedError, frameBytes: number): void;
 }
 
+/**
+ * Packets already made for a frame sent to several sockets: a broadcast encoded once by the
+ * sender (the same Uint8Array emitted to every site) is wrapped once, not once per socket.
+ * Keyed by the frame object, so it goes when the frame does.
+ */
+const wrapped = new WeakMap<Uint8Array, { type: number; nsp: string; event: string; packet: Uint8Array }>();
+
 export class MsgpackrEncoder {
   encode(packet: SocketIoPacket): Uint8Array[] {
+    const data = packet.data;
+    // An event with one binary argument and no ack id: the only form the protocol sends.
+    if (packet.id === undefined && Array.isArray(data) && data.length === 2 && typeof data[0] === 'string' && data[1] instanceof Uint8Array) {
+      const frame = data[1];
+      const hit = wrapped.get(frame);
+      if (hit && hit.type === packet.type && hit.nsp === packet.nsp && hit.event === data[0]) return [hit.packet];
+      // As msgpack bin (a Buffer view of the same bytes, not a copy), which the peer's decoder hands
+      // on as a view into its frame; a plain Uint8Array would travel as a typed-array extension,
+      // which msgpackr always copies out. Either decodes to a Uint8Array, so older peers read both.
+      const bin = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+      const bytes: Uint8Array = packr.pack({ type: packet.type, nsp: packet.nsp, data: [data[0], bin], id: undefined });
+      wrapped.set(frame, { type: packet.type, nsp: packet.nsp, event: data[0], packet: bytes });
+      return [bytes];
+    }
     return [packr.pack({ type: packet.type, nsp: packet.nsp, data: packet.data, id: packet.id })];
   }
 }
@@ -131,7 +156,7 @@ export class MsgpackrDecoder extends Emitter {
     else this.refuse('text frame: this peer speaks msgpack', typeof chunk === 'string' ? chunk.length : 0);
     let packet: unknown;
     try {
-      packet = packr.unpack(bytes);
+      packet = packetReader.unpack(bytes);
     } catch (error) {
       this.refuse(`undecodable msgpack (${(error as Error).message.slice(0, 80)})`, bytes.byteLength);
     }
