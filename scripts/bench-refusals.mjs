@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm bench refusals`: what refused frames cost a real coordinator (`cohort-coordinator
-// serve`, its own process, on loopback). Every figure is measured here, none is hard-coded.
+// serve`, its own process, on loopback). Every figure it prints is measured in the run.
 //
 // 1. The burst: an authenticated site (the site agent's own Session, so the handshake is the
 //    real one) sends 500 two-byte junk frames at once while this process polls /healthz one

@@ -14,55 +14,27 @@
  *     ;;   w[i] = w[i] − a·m[i] / (√v[i] + e)
  */
 
+import { F32, get, I32, I32_ADD, lazyModule, LOAD, set, simd, STORE, V128, wasm } from './wasm-assembler.js';
+
 const BETA1 = 0.9;
 const BETA2 = 0.999;
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  let rest = n >>> 0;
-  do {
-    let byte = rest & 0x7f;
-    rest >>>= 7;
-    if (rest !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (rest !== 0);
-  return out;
-}
 
 function f32const(x: number): number[] {
   return [0x43, ...new Uint8Array(new Float32Array([x]).buffer)];
 }
 
-function section(id: number, bytes: number[]): number[] {
-  return [id, ...leb(bytes.length), ...bytes];
-}
-
-function name(s: string): number[] {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...leb(bytes.length), ...bytes];
-}
-
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const simd = (op: number): number[] => [0xfd, ...leb(op)];
-const LOAD = [...simd(0x00), 0x00, 0x00]; // v128.load, alignment hint 1, offset 0
-const STORE = [...simd(0x0b), 0x00, 0x00]; // v128.store
 const SPLAT = simd(0x13); // f32x4.splat
 const SQRT = simd(0xe3);
 const ADD = simd(0xe4);
 const SUB = simd(0xe5);
 const MUL = simd(0xe6);
 const DIV = simd(0xe7);
-const get = (i: number): number[] => [0x20, ...leb(i)];
-const set = (i: number): number[] => [0x21, ...leb(i)];
-const I32_ADD = 0x6a;
 
 // Parameters 0–7 as in the text above; locals 8 (i), 9–11 (g, m and v lanes).
 const [W, M, V, G, N, SCALE, A, E, I, GV, MV, VV] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] as const;
 const at = (base: number): number[] => [...get(base), ...get(I), I32_ADD];
 
-function moduleBytes(): Uint8Array {
+function adamBody(): number[] {
   const body = [
     ...[2, 1, I32, 3, V128], // locals: one i32, three v128
     ...[0x02, 0x40, 0x03, 0x40], // block, loop
@@ -83,34 +55,10 @@ function moduleBytes(): Uint8Array {
     ...[0x0c, 0x00, 0x0b, 0x0b], // br loop, end loop, end block
     0x0b, // end function
   ];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, 0x60, 8, I32, I32, I32, I32, I32, F32, F32, F32, 0]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('adam'), 0x00, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
-  ]);
+  return body;
 }
 
-/** The part of the WebAssembly JS API used here (this package's type libraries do not declare it). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
-}
-
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-let compiled: object | null | undefined;
-
-function adamModule(): object | null {
-  if (compiled === undefined) {
-    const bytes = moduleBytes();
-    compiled = wasm !== undefined && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
-  }
-  return compiled;
-}
+const adamModule = lazyModule('adam', [I32, I32, I32, I32, I32, F32, F32, F32], adamBody);
 
 /** Weights, moments and a gradient buffer of `size` floats each, and the update over a run of them. */
 export interface AdamKernel {

@@ -1,28 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { createTransposer, type WasmMemory } from './transpose-simd.js';
+import { createTransposer } from './transpose-simd.js';
 
-const Memory = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => WasmMemory } }).WebAssembly.Memory;
-
-describe('createTransposer', () => {
-  it('transposes exactly, including rows and columns the 4 × 4 blocks leave, at any aligned offsets', () => {
-    const memory = new Memory({ initial: 4 });
+describe('SIMD transpose', () => {
+  it('transposes in the memory it is given, blocks and edges alike', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
     const transpose = createTransposer(memory);
-    expect(transpose).not.toBeNull();
-    if (transpose === null) return;
-    for (const [rows, cols, src, dst] of [
-      [4, 4, 0, 64],
-      [7, 13, 8, 4096],
-      [64, 250, 0, 65536],
-      [61, 250, 12, 65540],
-      [5, 3, 4, 200],
-      [1, 9, 0, 400],
-      [3, 2, 100, 4],
-    ] as const) {
-      const from = new Float32Array(memory.buffer, src, rows * cols);
-      for (let i = 0; i < rows * cols; i++) from[i] = i * 0.5 - 7;
-      transpose(src, dst, rows, cols);
-      const to = new Float32Array(memory.buffer, dst, rows * cols);
-      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expect(to[c * rows + r]).toBe(from[r * cols + c]);
+    expect(transpose).not.toBeNull(); // Node 20 has WebAssembly SIMD
+    for (const [rows, cols] of [[4, 4], [8, 12], [5, 7], [3, 9], [1, 1], [13, 6]] as const) {
+      const src = new Float32Array(memory.buffer, 0, rows * cols);
+      for (let i = 0; i < src.length; i++) src[i] = i + 0.5;
+      const dstOffset = 4 * 1024;
+      transpose!(0, dstOffset, rows, cols);
+      const dst = new Float32Array(memory.buffer, dstOffset, rows * cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expect(dst[c * rows + r]).toBe(src[r * cols + c]);
     }
   });
 });

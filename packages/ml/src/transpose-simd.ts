@@ -15,38 +15,10 @@
  *     ;;   store it at dst[c … c+3][r … r+3]
  */
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  let rest = n >>> 0;
-  do {
-    let byte = rest & 0x7f;
-    rest >>>= 7;
-    if (rest !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (rest !== 0);
-  return out;
-}
+import { get, I32, I32_ADD, lazyModule, LOAD, set, simd, STORE, tee, V128, wasm } from './wasm-assembler.js';
 
-function section(id: number, bytes: number[]): number[] {
-  return [id, ...leb(bytes.length), ...bytes];
-}
-
-function name(s: string): number[] {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...leb(bytes.length), ...bytes];
-}
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const simd = (op: number): number[] => [0xfd, ...leb(op)];
-const LOAD = [...simd(0x00), 0x00, 0x00]; // v128.load, alignment hint 1, offset 0
-const STORE = [...simd(0x0b), 0x00, 0x00]; // v128.store
 /** i8x16.shuffle picking four 32-bit lanes (0–3 from the first operand, 4–7 from the second). */
 const shuffle = (...lanes: number[]): number[] => [...simd(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
-const get = (i: number): number[] => [0x20, ...leb(i)];
-const set = (i: number): number[] => [0x21, ...leb(i)];
-const tee = (i: number): number[] => [0x22, ...leb(i)];
-const I32_ADD = 0x6a;
 const I32_MUL = 0x6c;
 const I32_SHL = 0x74;
 const I32_GE_U = 0x4f;
@@ -58,7 +30,7 @@ const [SRC, DST, ROWS, COLS, SS, DS, R, C, P, Q, A, B, CC, D, T0, T1, T2, T3] = 
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
 ] as const;
 
-function moduleBytes(): Uint8Array {
+function transposeBody(): number[] {
   const storeAt = (lo: number, hi: number, lanes: number[]): number[] => [...get(Q), ...get(lo), ...get(hi), ...shuffle(...lanes), ...STORE];
   const nextQ = [...get(Q), ...get(DS), I32_ADD, ...set(Q)];
   const body = [
@@ -90,21 +62,7 @@ function moduleBytes(): Uint8Array {
     ...[0x0c, 0x00, 0x0b, 0x0b],
     0x0b, // end function
   ];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('transpose'), 0x00, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
-  ]);
-}
-
-/** The part of the WebAssembly JS API used here (this package's type libraries do not declare it). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  return body;
 }
 
 /** A WebAssembly.Memory: the module works in the memory it is given. */
@@ -112,16 +70,7 @@ export interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
 
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-let compiled: object | null | undefined;
-
-function transposeModule(): object | null {
-  if (compiled === undefined) {
-    const bytes = moduleBytes();
-    compiled = wasm !== undefined && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
-  }
-  return compiled;
-}
+const transposeModule = lazyModule('transpose', [I32, I32, I32, I32, I32, I32], transposeBody);
 
 /**
  * transpose(src, dst, rows, cols): the rows × cols float32 matrix at byte
