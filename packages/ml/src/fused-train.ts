@@ -180,38 +180,22 @@ export function flatOptimizer(
       },
     };
   }
-  if (name === 'rmsprop') {
-    const rho = 0.9;
-    const ms = new Float32Array(size);
-    return {
-      params,
-      begin: () => undefined,
-      apply(offset, grad, scale) {
-        const g = fullGradient(grad, scale, offset, params, penalties);
-        const end = offset + g.length;
-        const [w, s] = [params.subarray(offset, end), ms.subarray(offset, end)];
-        for (let j = 0; j < g.length; j++) {
-          const gj = g[j] as number;
-          const sj = rho * (s[j] as number) + (1 - rho) * gj * gj;
-          s[j] = sj;
-          w[j] = (w[j] as number) - (lr * gj) / Math.sqrt(sj + epsilon);
-        }
-      },
-    };
-  }
-  const accumulator = new Float32Array(size).fill(0.1);
+  // rmsprop (ρ 0.9) and adagrad (accumulator from 0.1) share one rule: s = keep·s + add·g²,
+  // w −= lr·g / √(s + ε); for adagrad keep = add = 1.
+  const [keep, add, initial] = name === 'rmsprop' ? [0.9, 1 - 0.9, 0] : [1, 1, 0.1];
+  const squares = new Float32Array(size).fill(initial);
   return {
     params,
     begin: () => undefined,
     apply(offset, grad, scale) {
       const g = fullGradient(grad, scale, offset, params, penalties);
       const end = offset + g.length;
-      const [w, acc] = [params.subarray(offset, end), accumulator.subarray(offset, end)];
+      const [w, acc] = [params.subarray(offset, end), squares.subarray(offset, end)];
       for (let j = 0; j < g.length; j++) {
         const gj = g[j] as number;
-        const aj = (acc[j] as number) + gj * gj;
-        acc[j] = aj;
-        w[j] = (w[j] as number) - (lr * gj) / Math.sqrt(aj + epsilon);
+        const sj = keep * (acc[j] as number) + add * gj * gj;
+        acc[j] = sj;
+        w[j] = (w[j] as number) - (lr * gj) / Math.sqrt(sj + epsilon);
       }
     },
   };
