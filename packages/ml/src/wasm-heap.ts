@@ -9,6 +9,7 @@
  * 4.x does not document: heapAccess returns null when they are not there (or
  * on another backend), and the caller uploads as usual.
  */
+import { CohortError } from '@cohortfl/wire';
 import { tf } from './tf.js';
 import { createTransposer, type Transpose, type WasmMemory } from './transpose-simd.js';
 
@@ -45,7 +46,7 @@ export function heapAccess(): HeapAccess | null {
       const offset = dataIdMap.get(dataId)?.memoryOffset;
       if (typeof offset !== 'number') {
         tensor.dispose();
-        throw new Error('tfjs-wasm tensor without a heap offset');
+        throw new CohortError('INTERNAL', 'the TensorFlow.js wasm backend did not place a new tensor in its memory as this version expects; training cannot use the fast path (please report the @tensorflow/tfjs-backend-wasm version in use)');
       }
       return { tensor, offset };
     },
