@@ -89,7 +89,11 @@ describe('a real federation over socket.io', () => {
 
   it('completes the round without a site killed mid-round', async () => {
     const ROUNDS = 8;
-    const { fixture, coordinator, token } = await setup({ rounds: ROUNDS, timeouts: { train: 30, evaluate: 30 } });
+    // Plaintext: with secure aggregation and no DP, a kill that lands after the others revealed
+    // for the round leaves them refusing any retry of it (revealed-rounds), and the run stalls —
+    // the known limitation the operator-facing issue on stalled runs covers. Secure rounds that
+    // lose a site at each step are tested in test/secure-aggregation.test.ts.
+    const { fixture, coordinator, token } = await setup({ secure: false, rounds: ROUNDS, timeouts: { train: 30, evaluate: 30 } });
     const sites = await Promise.all(fixture.sites.map((s) => startSite(fixture, s.name)));
     running.push(...sites);
     await waitUntil(async () => (await status(coordinator.url, token)).connectedSites.length === 3, 20_000, 'three sites connected');
@@ -116,7 +120,9 @@ describe('a real federation over socket.io', () => {
   }, 180_000);
 
   it('continues from the last completed round after SIGKILL, with stored rounds byte-identical', async () => {
-    const { fixture, coordinator, token } = await setup({ rounds: 6 });
+    // Plaintext, for the reason above: a coordinator killed after the sites revealed cannot
+    // retry that secure round without DP.
+    const { fixture, coordinator, token } = await setup({ secure: false, rounds: 6 });
     const sites = await Promise.all(fixture.sites.map((s) => startSite(fixture, s.name)));
     running.push(...sites);
     await waitUntil(async () => (await status(coordinator.url, token)).connectedSites.length === 3, 20_000, 'three sites connected');
